@@ -1,0 +1,91 @@
+//! The local HTTP server: API Gateway's routing and JWT authorizer in front of the route
+//! table's handlers, exactly as the Lambda functions run them.
+
+use std::sync::Arc;
+
+use axum::body::{Body as AxumBody, to_bytes};
+use axum::extract::{Request as AxumRequest, State};
+use axum::response::Response as AxumResponse;
+use gopimi_workspaces::App;
+use gopimi_workspaces::error::ApiError;
+use gopimi_workspaces::http::reply::problem_response;
+use gopimi_workspaces::routes::{Resolution, Router, dispatch, unmatched_response};
+use lambda_http::{Body, Response};
+
+use crate::authorizer;
+use crate::gateway::{self, IncomingRequest};
+
+/// API Gateway's own payload limit; the handlers enforce the API's 64 KiB themselves.
+const GATEWAY_MAX_BODY: usize = 10 * 1024 * 1024;
+
+pub struct LocalGateway {
+    pub app: App,
+    pub router: Router,
+    pub jwt_secret: String,
+}
+
+pub fn http_router(gateway: Arc<LocalGateway>) -> axum::Router {
+    axum::Router::new().fallback(handle).with_state(gateway)
+}
+
+async fn handle(State(gateway): State<Arc<LocalGateway>>, request: AxumRequest) -> AxumResponse {
+    let (parts, body) = request.into_parts();
+    let Ok(body) = to_bytes(body, GATEWAY_MAX_BODY).await else {
+        return into_axum(problem_response(&ApiError::PayloadTooLarge {
+            limit: GATEWAY_MAX_BODY,
+        }));
+    };
+    let method = parts.method.as_str();
+    let path = parts.uri.path();
+    let response = match gateway.router.resolve(method, path) {
+        Resolution::Found(route, path_parameters) => {
+            // Routes without the authorizer never see claims, token or not (as in AWS).
+            let authorization = parts
+                .headers
+                .get("authorization")
+                .and_then(|v| v.to_str().ok());
+            let claims = route
+                .access
+                .requires_sign_in()
+                .then(|| authorizer::verify(&gateway.jwt_secret, authorization))
+                .flatten();
+            let incoming = IncomingRequest {
+                method,
+                path,
+                raw_query: parts.uri.query().unwrap_or(""),
+                headers: parts
+                    .headers
+                    .iter()
+                    .filter_map(|(name, value)| {
+                        Some((name.to_string(), value.to_str().ok()?.to_string()))
+                    })
+                    .collect(),
+                body: &body,
+            };
+            let event = gateway::api_gateway_event(
+                &incoming,
+                route.path,
+                &path_parameters,
+                claims.as_ref(),
+            );
+            match gateway::lambda_request(event) {
+                Ok(request) => dispatch(&gateway.app, route, request).await,
+                Err(error) => problem_response(&ApiError::internal(format!(
+                    "building the API Gateway event: {error}"
+                ))),
+            }
+        }
+        unmatched => unmatched_response(&unmatched),
+    };
+    into_axum(response)
+}
+
+pub fn into_axum(response: Response<Body>) -> AxumResponse {
+    let (parts, body) = response.into_parts();
+    let body = match body {
+        Body::Text(text) => AxumBody::from(text),
+        Body::Binary(bytes) => AxumBody::from(bytes),
+        _ => AxumBody::empty(),
+    };
+    AxumResponse::from_parts(parts, body)
+}

@@ -1,0 +1,5 @@
+//! One module per resource; each handler validates its input at the edge and hands the
+//! domain intent to the store.
+
+pub mod me;
+pub mod workspaces;

@@ -1,0 +1,152 @@
+//! The items of the table as Rust types (converted with `serde_dynamo`); stream images decode
+//! into the same types. `kind` names the entity so stream filters can select it.
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{LimitOverrides, Limits, Plan, Role};
+
+/// Counter and limit attribute names, used in condition and update expressions.
+pub mod attr {
+    pub const MEMBERS_USED: &str = "members_used";
+    pub const MEMBERS_LIMIT: &str = "members_limit";
+    pub const DOMAINS_USED: &str = "domains_used";
+    pub const DOMAINS_LIMIT: &str = "domains_limit";
+    pub const STORAGE_USED: &str = "storage_used_bytes";
+    pub const STORAGE_LIMIT: &str = "storage_limit_bytes";
+    pub const WEBHOOKS_USED: &str = "webhooks_used";
+    pub const WEBHOOKS_LIMIT: &str = "webhooks_limit";
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct UserItem {
+    pub pk: String,
+    pub sk: String,
+    pub kind: String,
+    pub user_id: String,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub plan: Plan,
+    // Operator overrides, one attribute each (`None`: as the plan says). Not a nested map:
+    // DynamoDB Local's stream renders an empty map as `{}`, which no SDK can parse.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub override_workspaces: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub override_members: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub override_domains: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub override_storage_bytes: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub override_webhooks: Option<u64>,
+    /// Workspaces this user created and has not deleted (W3).
+    #[serde(default)]
+    pub workspaces_created: u64,
+    /// Bumped by every change to plan, overrides or created workspaces; writes that depend
+    /// on the limits they read are conditioned on it.
+    #[serde(default)]
+    pub version: u64,
+}
+
+impl UserItem {
+    pub fn overrides(&self) -> LimitOverrides {
+        LimitOverrides {
+            workspaces: self.override_workspaces,
+            members: self.override_members,
+            domains: self.override_domains,
+            storage_bytes: self.override_storage_bytes,
+            webhooks: self.override_webhooks,
+        }
+    }
+
+    pub fn limits(&self) -> Limits {
+        Limits::effective(self.plan, &self.overrides())
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct WorkspaceItem {
+    pub pk: String,
+    pub sk: String,
+    pub kind: String,
+    pub slug: String,
+    #[serde(default)]
+    pub name: String,
+    /// The settings object as JSON text: any JSON the client sends survives unchanged
+    /// (DynamoDB maps limit nesting and number precision).
+    #[serde(default)]
+    pub settings: String,
+    pub creator_id: String,
+    #[serde(default)]
+    pub created_at: String,
+    #[serde(default)]
+    pub version: u64,
+    /// Set when the creator deletes the workspace; the slug stays reserved for good.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted_at: Option<String>,
+    /// Members plus pending invitations: every held seat.
+    #[serde(default)]
+    pub members_used: u64,
+    #[serde(default)]
+    pub members_limit: u64,
+    #[serde(default)]
+    pub domains_used: u64,
+    #[serde(default)]
+    pub domains_limit: u64,
+    #[serde(default)]
+    pub storage_used_bytes: u64,
+    #[serde(default)]
+    pub storage_limit_bytes: u64,
+    #[serde(default)]
+    pub webhooks_used: u64,
+    #[serde(default)]
+    pub webhooks_limit: u64,
+}
+
+impl WorkspaceItem {
+    pub fn is_live(&self) -> bool {
+        self.deleted_at.is_none()
+    }
+
+    pub fn settings_value(&self) -> serde_json::Value {
+        serde_json::from_str(&self.settings)
+            .unwrap_or_else(|_| serde_json::Value::Object(Default::default()))
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct MemberItem {
+    pub pk: String,
+    pub sk: String,
+    pub kind: String,
+    pub slug: String,
+    pub user_id: String,
+    #[serde(default)]
+    pub email: Option<String>,
+    pub role: Role,
+    pub joined_at: String,
+    /// The billing owner (R3): always an owner, cannot be removed, demoted or leave.
+    #[serde(default)]
+    pub is_creator: bool,
+}
+
+/// The user-side copy of a membership, so "my workspaces" is one strongly consistent query.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct MembershipItem {
+    pub pk: String,
+    pub sk: String,
+    pub kind: String,
+    pub slug: String,
+    pub user_id: String,
+    pub role: Role,
+    pub joined_at: String,
+    #[serde(default)]
+    pub is_creator: bool,
+}
+
+pub mod kind {
+    pub const USER: &str = "user";
+    pub const WORKSPACE: &str = "workspace";
+    pub const MEMBER: &str = "member";
+    pub const MEMBERSHIP: &str = "membership";
+}
