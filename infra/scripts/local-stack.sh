@@ -52,8 +52,9 @@ start_dynamodb() {
   port_in_use "$port" && die "port $port (DynamoDB Local) is already in use; set DYNAMODB_PORT"
   local storage=(-inMemory)
   if [ -n "$data_dir" ]; then mkdir -p "$data_dir"; storage=(-dbPath "$data_dir"); fi
-  java -Djava.library.path="$jar_dir/DynamoDBLocal_lib" -jar "$jar_dir/DynamoDBLocal.jar" \
-    -sharedDb "${storage[@]}" -port "$port" >"${LOG_DIR:-/tmp}/dynamodb-local.log" 2>&1 &
+  # Run from the log folder: DynamoDB Local drops a metadata file into its working directory.
+  (cd "${LOG_DIR:-/tmp}" && exec java -Djava.library.path="$jar_dir/DynamoDBLocal_lib" -jar "$jar_dir/DynamoDBLocal.jar" \
+    -sharedDb "${storage[@]}" -port "$port" >"${LOG_DIR:-/tmp}/dynamodb-local.log" 2>&1) &
   STARTED_PIDS+=($!)
   wait_for_port "$port" "DynamoDB Local"
 }
