@@ -20,7 +20,8 @@ port_in_use "$API_PORT" && die "port $API_PORT (API) is already in use; set API_
 log "building the local server"
 cargo build --quiet -p gopimi-local --bins
 
-trap 'log "stopping"; stop_started' EXIT INT TERM
+trap 'stop_started' EXIT
+trap 'log "stopping"; exit 0' INT TERM
 log "starting DynamoDB Local on :$DYNAMODB_PORT (data in .local/dynamodb)"
 start_dynamodb "$DYNAMODB_PORT" "$REPO_ROOT/.local/dynamodb"
 log "starting the local SES on :$SES_PORT"
