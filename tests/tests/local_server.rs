@@ -136,3 +136,38 @@ async fn unknown_paths_and_methods_are_problems() {
         (405, Some("method_not_allowed"))
     );
 }
+
+#[tokio::test]
+async fn browsers_on_localhost_may_call_the_local_api() {
+    let router = gateway().await;
+    let preflight = Request::builder()
+        .method("OPTIONS")
+        .uri("/workspaces")
+        .header("origin", "http://localhost:5173")
+        .header("access-control-request-method", "POST")
+        .header(
+            "access-control-request-headers",
+            "authorization,content-type",
+        )
+        .body(Body::empty())
+        .unwrap();
+    let response = router.clone().oneshot(preflight).await.unwrap();
+    assert_eq!(
+        response.headers()["access-control-allow-origin"],
+        "http://localhost:5173"
+    );
+    let elsewhere = Request::builder()
+        .method("OPTIONS")
+        .uri("/workspaces")
+        .header("origin", "https://evil.example")
+        .header("access-control-request-method", "POST")
+        .body(Body::empty())
+        .unwrap();
+    let response = router.clone().oneshot(elsewhere).await.unwrap();
+    assert!(
+        response
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
+}

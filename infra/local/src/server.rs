@@ -10,7 +10,9 @@ use gopimi_workspaces::App;
 use gopimi_workspaces::error::ApiError;
 use gopimi_workspaces::http::reply::problem_response;
 use gopimi_workspaces::routes::{Resolution, Router, dispatch, unmatched_response};
+use http::{HeaderValue, Method, header};
 use lambda_http::{Body, Response};
+use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use crate::authorizer;
 use crate::gateway::{self, IncomingRequest};
@@ -24,8 +26,38 @@ pub struct LocalGateway {
     pub jwt_secret: String,
 }
 
+/// The local API. Browsers on any localhost origin may call it (a front end on its own dev
+/// port), as the HTTP API's CORS configuration allows `AllowedOrigins` in AWS.
 pub fn http_router(gateway: Arc<LocalGateway>) -> axum::Router {
-    axum::Router::new().fallback(handle).with_state(gateway)
+    let cors = CorsLayer::new()
+        .allow_origin(AllowOrigin::predicate(|origin: &HeaderValue, _| {
+            is_local_origin(origin)
+        }))
+        .allow_methods([
+            Method::GET,
+            Method::POST,
+            Method::PATCH,
+            Method::PUT,
+            Method::DELETE,
+        ])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+        .expose_headers([header::RETRY_AFTER])
+        .max_age(std::time::Duration::from_secs(600));
+    axum::Router::new()
+        .fallback(handle)
+        .with_state(gateway)
+        .layer(cors)
+}
+
+fn is_local_origin(origin: &HeaderValue) -> bool {
+    let Ok(origin) = origin.to_str() else {
+        return false;
+    };
+    let host = origin
+        .trim_start_matches("http://")
+        .trim_start_matches("https://");
+    let host = host.split(':').next().unwrap_or_default();
+    matches!(host, "localhost" | "127.0.0.1" | "[::1]")
 }
 
 async fn handle(State(gateway): State<Arc<LocalGateway>>, request: AxumRequest) -> AxumResponse {
