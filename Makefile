@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export CARGO_TARGET_DIR ?= $(HOME)/.cache/gopimi-workspaces/target
 
-.PHONY: dev test token lint build release clean
+.PHONY: dev test token lint build sam-build clean
 
 ## Run the service locally: DynamoDB Local, the local SES and the API on :3000.
 dev:
@@ -25,6 +25,10 @@ lint:
 ## Every Lambda binary, debug.
 build:
 	cargo build --workspace --bins
+
+## Build the functions for AWS as SAM does: make sam-build [FUNCTIONS="GetMeFunction"]
+sam-build:
+	@infra/scripts/sam-build.sh
 
 clean:
 	rm -rf .local .aws-sam

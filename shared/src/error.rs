@@ -35,7 +35,7 @@ pub enum ApiError {
     },
     #[error("request body exceeds {limit} bytes")]
     PayloadTooLarge { limit: usize },
-    #[error("{resource:?} quota exceeded: {used} of {limit} used")]
+    #[error("{} quota exceeded: {used} of {limit} used", resource.as_str())]
     QuotaExceeded {
         resource: Resource,
         limit: u64,
