@@ -91,7 +91,7 @@ mod tests {
     #[test]
     fn anything_but_a_hostname_is_refused() {
         let long_label = format!("{}.com", "a".repeat(64));
-        let too_long = format!("{}.com", ["a".repeat(60); 5].join("."));
+        let too_long = format!("{}.com", vec!["a".repeat(60); 5].join("."));
         for bad in [
             "",
             "   ",

@@ -1,7 +1,7 @@
 //! Custom domains of a workspace (owners), counted against `domains_limit`.
 
 use super::items::{DomainItem, kind};
-use super::quotas::{DOMAINS, Need};
+use super::quotas::{DOMAINS, Need, Share};
 use super::{Store, keys, now_rfc3339, to_item};
 use crate::domain::{Hostname, Slug};
 use crate::error::ApiError;
@@ -53,9 +53,11 @@ impl Store {
             slug,
             user_id,
             Need::Owner,
-            DOMAINS,
-            keys::domain(slug, domain),
-            1,
+            Share {
+                counter: DOMAINS,
+                key: keys::domain(slug, domain),
+                amount: 1,
+            },
             || ApiError::not_found(format!("no domain {domain} in this workspace")),
         )
         .await

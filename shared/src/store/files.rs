@@ -1,7 +1,7 @@
 //! File records of a workspace (members, R1); their `size_bytes` count against storage.
 
 use super::items::{FileItem, kind};
-use super::quotas::{Need, STORAGE};
+use super::quotas::{Need, STORAGE, Share};
 use super::{Store, keys, now_rfc3339, to_item};
 use crate::domain::Slug;
 use crate::error::ApiError;
@@ -67,9 +67,11 @@ impl Store {
             slug,
             user_id,
             Need::Member,
-            STORAGE,
-            key,
-            file.size_bytes,
+            Share {
+                counter: STORAGE,
+                key,
+                amount: file.size_bytes,
+            },
             no_such_file,
         )
         .await

@@ -65,6 +65,14 @@ impl Counter {
     }
 }
 
+/// An item's share of a counter: what deleting the item at `key` frees.
+#[derive(Clone, Debug)]
+pub struct Share {
+    pub counter: Counter,
+    pub key: keys::Key,
+    pub amount: u64,
+}
+
 /// The role an action needs in the workspace.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Need {
@@ -334,11 +342,14 @@ impl Store {
         slug: &Slug,
         user_id: &str,
         need: Need,
-        counter: Counter,
-        key: keys::Key,
-        amount: u64,
+        share: Share,
         not_found: impl FnOnce() -> ApiError,
     ) -> Result<(), ApiError> {
+        let Share {
+            counter,
+            key,
+            amount,
+        } = share;
         let delete = Delete::builder()
             .table_name(&self.table)
             .set_key(Some(key.to_map()))

@@ -1,7 +1,7 @@
 //! Webhooks of a workspace (owners), counted against `webhooks_limit`.
 
 use super::items::{WebhookItem, kind};
-use super::quotas::{Need, WEBHOOKS};
+use super::quotas::{Need, Share, WEBHOOKS};
 use super::{Store, keys, now_rfc3339, to_item};
 use crate::domain::{Slug, WebhookEvent, WebhookUrl};
 use crate::error::ApiError;
@@ -67,9 +67,11 @@ impl Store {
             slug,
             user_id,
             Need::Owner,
-            WEBHOOKS,
-            keys::webhook(slug, id),
-            1,
+            Share {
+                counter: WEBHOOKS,
+                key: keys::webhook(slug, id),
+                amount: 1,
+            },
             || ApiError::not_found("no such webhook in this workspace"),
         )
         .await
