@@ -4,6 +4,7 @@ JWT authorizer, in the shape of AWS's sample (aws_lambda_events'
 example-apigw-v2-request-jwt-authorizer.json), for `sam local invoke -e` and the tests.
 
 usage: make-api-event.py FUNCTION METHOD ROUTE_PATH CONCRETE_PATH [--body JSON] [--query a=1&b=2] [--public]
+       [--groups "[admins support]"]
 """
 import argparse
 import json
@@ -22,6 +23,7 @@ parser.add_argument("path")
 parser.add_argument("--body")
 parser.add_argument("--query", default="")
 parser.add_argument("--public", action="store_true", help="route without the JWT authorizer")
+parser.add_argument("--groups", default="[support]", help="cognito:groups claim, as the HTTP API passes it")
 args = parser.parse_args()
 
 route_params = [p.strip("{}") for p in args.route_path.split("/") if p.startswith("{")]
@@ -70,7 +72,7 @@ if not args.public:
             "claims": {
                 "aud": "3n4b5urk1ft4fl3mg5e62d9ado",
                 "auth_time": "1796292900",
-                "cognito:groups": "[support]",
+                "cognito:groups": args.groups,
                 "cognito:username": SUB,
                 "email": EMAIL,
                 "email_verified": "true",

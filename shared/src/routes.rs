@@ -13,7 +13,7 @@ use lambda_http::{Body, Request, RequestExt, Response};
 
 use crate::App;
 use crate::error::ApiError;
-use crate::handlers::{me, workspaces};
+use crate::handlers::{admin, domains, files, me, usage, webhooks, workspaces};
 use crate::http::reply::problem_response;
 use crate::http::{Call, Reply};
 use crate::observability::DYNAMODB_CALLS;
@@ -118,6 +118,102 @@ pub static ROUTES: &[Route] = &[
         Creator,
         workspaces::delete,
         "Delete the workspace and everything in it"
+    ),
+    route!(
+        "get-usage",
+        "GET",
+        "/workspaces/{slug}/usage",
+        Owner,
+        usage::get,
+        "The creator's plan and each resource's use and limit"
+    ),
+    route!(
+        "create-domain",
+        "POST",
+        "/workspaces/{slug}/domains",
+        Owner,
+        domains::create,
+        "Add a custom domain, within the plan's quota"
+    ),
+    route!(
+        "list-domains",
+        "GET",
+        "/workspaces/{slug}/domains",
+        Owner,
+        domains::list,
+        "The workspace's custom domains"
+    ),
+    route!(
+        "delete-domain",
+        "DELETE",
+        "/workspaces/{slug}/domains/{domain}",
+        Owner,
+        domains::delete,
+        "Remove a custom domain; frees its slot"
+    ),
+    route!(
+        "create-webhook",
+        "POST",
+        "/workspaces/{slug}/webhooks",
+        Owner,
+        webhooks::create,
+        "Add an HTTPS webhook; its signing secret is shown only here"
+    ),
+    route!(
+        "list-webhooks",
+        "GET",
+        "/workspaces/{slug}/webhooks",
+        Owner,
+        webhooks::list,
+        "The workspace's webhooks, without secrets"
+    ),
+    route!(
+        "delete-webhook",
+        "DELETE",
+        "/workspaces/{slug}/webhooks/{id}",
+        Owner,
+        webhooks::delete,
+        "Remove a webhook; frees its slot"
+    ),
+    route!(
+        "create-file",
+        "POST",
+        "/workspaces/{slug}/files",
+        Member,
+        files::create,
+        "Record a file; its size counts against storage"
+    ),
+    route!(
+        "list-files",
+        "GET",
+        "/workspaces/{slug}/files",
+        Member,
+        files::list,
+        "The workspace's file records"
+    ),
+    route!(
+        "delete-file",
+        "DELETE",
+        "/workspaces/{slug}/files/{id}",
+        Member,
+        files::delete,
+        "Delete a file record; frees its bytes"
+    ),
+    route!(
+        "set-user-plan",
+        "PUT",
+        "/admin/users/{user_id}/plan",
+        Operator,
+        admin::set_plan,
+        "Set a user's plan; applies to every workspace they created"
+    ),
+    route!(
+        "set-user-limits",
+        "PUT",
+        "/admin/users/{user_id}/limits",
+        Operator,
+        admin::set_limits,
+        "Override (or clear overrides of) a user's limits"
     ),
 ];
 

@@ -201,6 +201,55 @@ async fn the_sample_events_drive_the_workspace_lifecycle() {
         invoke(&app, "update-workspace").await.expect(200)["name"],
         "Acme Customer Care"
     );
+
+    // Plans and quotas: an operator puts the events' user on Business, then the owner uses
+    // each counted resource through its sample event.
+    let plan = invoke(&app, "set-user-plan").await;
+    assert_eq!(plan.expect(200)["workspaces_updated"], 1);
+    assert_eq!(
+        invoke(&app, "get-usage").await.expect(200)["plan"],
+        "business"
+    );
+    assert_eq!(
+        invoke(&app, "create-domain").await.expect(201)["domain"],
+        "help.acme.example"
+    );
+    assert_eq!(
+        invoke(&app, "list-domains").await.expect(200)["items"][0]["domain"],
+        "help.acme.example"
+    );
+    invoke(&app, "delete-domain").await.expect(204);
+    assert!(invoke(&app, "create-webhook").await.expect(201)["secret"].is_string());
+    assert_eq!(
+        invoke(&app, "list-webhooks").await.expect(200)["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    // The sample ids name no webhook or file of this workspace.
+    invoke(&app, "delete-webhook")
+        .await
+        .expect_problem(404, "not_found");
+    assert_eq!(
+        invoke(&app, "create-file").await.expect(201)["size_bytes"],
+        48213
+    );
+    assert_eq!(
+        invoke(&app, "list-files").await.expect(200)["items"][0]["name"],
+        "refund-policy.pdf"
+    );
+    invoke(&app, "delete-file")
+        .await
+        .expect_problem(404, "not_found");
+    let limits = invoke(&app, "set-user-limits").await;
+    assert_eq!(limits.expect(200)["limits"]["webhooks"], 12);
+    let usage = invoke(&app, "get-usage").await;
+    assert_eq!(
+        usage.expect(200)["webhooks"],
+        json!({"used": 1, "limit": 12})
+    );
+    assert_eq!(usage.body["storage_bytes"]["used"], 48213);
     let member = User::new();
     seed_member(&app, "a1b2c3d4", &member, Role::Member).await;
     invoke(&app, "delete-workspace").await.expect(204);

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{LimitOverrides, Limits, Plan, Role};
+use crate::domain::{LimitOverrides, Limits, Plan, Role, WebhookEvent};
 
 /// Counter and limit attribute names, used in condition and update expressions.
 pub mod attr {
@@ -144,9 +144,55 @@ pub struct MembershipItem {
     pub is_creator: bool,
 }
 
+/// A custom domain of a workspace; its sort key holds the domain, so it is unique there.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct DomainItem {
+    pub pk: String,
+    pub sk: String,
+    pub kind: String,
+    pub slug: String,
+    pub domain: String,
+    pub created_by: String,
+    pub created_at: String,
+}
+
+/// A webhook. `secret` signs deliveries; it leaves the service only in the create answer.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct WebhookItem {
+    pub pk: String,
+    pub sk: String,
+    pub kind: String,
+    pub slug: String,
+    pub id: String,
+    pub url: String,
+    /// Never empty (no subscription means every event).
+    pub events: Vec<WebhookEvent>,
+    pub secret: String,
+    pub created_by: String,
+    pub created_at: String,
+}
+
+/// A file record; `size_bytes` is its share of the workspace's storage.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct FileItem {
+    pub pk: String,
+    pub sk: String,
+    pub kind: String,
+    pub slug: String,
+    pub id: String,
+    pub name: String,
+    pub size_bytes: u64,
+    pub content_type: String,
+    pub uploaded_by: String,
+    pub created_at: String,
+}
+
 pub mod kind {
     pub const USER: &str = "user";
     pub const WORKSPACE: &str = "workspace";
     pub const MEMBER: &str = "member";
     pub const MEMBERSHIP: &str = "membership";
+    pub const DOMAIN: &str = "domain";
+    pub const WEBHOOK: &str = "webhook";
+    pub const FILE: &str = "file";
 }

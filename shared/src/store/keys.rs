@@ -6,17 +6,23 @@
 //! | a user's membership (lists "my workspaces", strongly consistent) | `USER#{user_id}` | `WORKSPACE#{slug}` |
 //! | workspace: name, settings, counters and limits | `WS#{slug}` | `META` |
 //! | member of a workspace | `WS#{slug}` | `MEMBER#{user_id}` |
+//! | custom domain of a workspace (the key makes it unique there) | `WS#{slug}` | `DOMAIN#{domain}` |
+//! | webhook | `WS#{slug}` | `WEBHOOK#{id}` |
+//! | file record (counts against storage) | `WS#{slug}` | `FILE#{id}` |
 
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use crate::domain::Slug;
+use crate::domain::{Hostname, Slug};
 
 pub const PROFILE: &str = "PROFILE";
 pub const META: &str = "META";
 pub const MEMBERSHIP_PREFIX: &str = "WORKSPACE#";
 pub const MEMBER_PREFIX: &str = "MEMBER#";
+pub const DOMAIN_PREFIX: &str = "DOMAIN#";
+pub const WEBHOOK_PREFIX: &str = "WEBHOOK#";
+pub const FILE_PREFIX: &str = "FILE#";
 
 /// A primary key: partition and sort key.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -67,5 +73,26 @@ pub fn member(slug: &Slug, user_id: &str) -> Key {
     Key {
         pk: workspace_partition(slug),
         sk: format!("{MEMBER_PREFIX}{user_id}"),
+    }
+}
+
+pub fn domain(slug: &Slug, domain: &Hostname) -> Key {
+    Key {
+        pk: workspace_partition(slug),
+        sk: format!("{DOMAIN_PREFIX}{domain}"),
+    }
+}
+
+pub fn webhook(slug: &Slug, id: &str) -> Key {
+    Key {
+        pk: workspace_partition(slug),
+        sk: format!("{WEBHOOK_PREFIX}{id}"),
+    }
+}
+
+pub fn file(slug: &Slug, id: &str) -> Key {
+    Key {
+        pk: workspace_partition(slug),
+        sk: format!("{FILE_PREFIX}{id}"),
     }
 }

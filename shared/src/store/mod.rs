@@ -2,11 +2,16 @@
 //! `TransactWriteItems` or one conditional write whose conditions carry the rule; a
 //! cancelled transaction is explained from `cancellation_reasons()` without a second read.
 
+mod domains;
+mod files;
 pub mod items;
 pub mod keys;
+mod plans;
 mod purge;
+pub mod quotas;
 mod transact;
 mod users;
+mod webhooks;
 mod workspaces;
 
 use std::collections::HashMap;
@@ -18,7 +23,11 @@ use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
 
+pub use files::NewFile;
+pub use plans::{MAX_WORKSPACES_OVERRIDE, OverrideChange, PlanChange, PlanState};
+pub use quotas::Usage;
 pub use transact::{CancelReason, TxOutcome};
+pub use webhooks::NewWebhook;
 pub use workspaces::{NewWorkspace, WorkspacePatch, WorkspaceWithRole};
 
 /// A DynamoDB item as the SDK sees it.
