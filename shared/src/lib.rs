@@ -7,7 +7,9 @@
 
 pub mod app;
 pub mod config;
+pub mod cognito;
 pub mod domain;
+pub mod emails;
 pub mod error;
 pub mod events;
 pub mod handlers;

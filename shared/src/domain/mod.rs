@@ -1,12 +1,14 @@
 //! Valid values and the rules of the domain. No AWS types in here.
 
 pub mod email;
+pub mod invitation;
 pub mod plan;
 pub mod role;
 pub mod slug;
 pub mod workspace;
 
 pub use email::Email;
+pub use invitation::{EmailStatus, InvitationStatus, InvitationToken};
 pub use plan::{LimitOverrides, Limits, Plan, Resource};
 pub use role::Role;
 pub use slug::Slug;

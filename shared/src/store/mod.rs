@@ -2,6 +2,8 @@
 //! `TransactWriteItems` or one conditional write whose conditions carry the rule; a
 //! cancelled transaction is explained from `cancellation_reasons()` without a second read.
 
+mod audit;
+mod invitations;
 pub mod items;
 pub mod keys;
 mod purge;
@@ -18,6 +20,7 @@ use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
 
+pub use invitations::{Accepted, IssuedInvitation, NewInvitation, effective_status};
 pub use transact::{CancelReason, TxOutcome};
 pub use workspaces::{NewWorkspace, WorkspacePatch, WorkspaceWithRole};
 
