@@ -85,7 +85,7 @@ fn gone(status: InvitationStatus) -> ApiError {
     ApiError::Gone {
         kind,
         detail: detail.into(),
-        extra: serde_json::Map::from_iter([("status".to_string(), serde_json::json!(status))]),
+        extra: serde_json::Map::from_iter([("invitation_status".to_string(), serde_json::json!(status))]),
     }
 }
 
@@ -124,7 +124,7 @@ fn not_pending(status: InvitationStatus) -> ApiError {
     ApiError::Conflict {
         kind: "invitation_not_pending",
         detail: format!("the invitation is {}", status.as_str()),
-        extra: serde_json::Map::from_iter([("status".to_string(), serde_json::json!(status))]),
+        extra: serde_json::Map::from_iter([("invitation_status".to_string(), serde_json::json!(status))]),
     }
 }
 
