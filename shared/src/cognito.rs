@@ -28,7 +28,10 @@ pub async fn pre_sign_up(
     Ok(event)
 }
 
-async fn invited_address(app: &App, event: &CognitoEventUserPoolsPreSignup) -> Result<bool, ApiError> {
+async fn invited_address(
+    app: &App,
+    event: &CognitoEventUserPoolsPreSignup,
+) -> Result<bool, ApiError> {
     let Some(email) = event
         .request
         .user_attributes
@@ -45,7 +48,7 @@ async fn invited_address(app: &App, event: &CognitoEventUserPoolsPreSignup) -> R
         Err(ApiError::NotFound { .. } | ApiError::Gone { .. }) => return Ok(false),
         Err(other) => return Err(other),
     };
-    let pending = effective_status(&invitation, chrono::Utc::now().timestamp())
-        == InvitationStatus::Pending;
+    let pending =
+        effective_status(&invitation, chrono::Utc::now().timestamp()) == InvitationStatus::Pending;
     Ok(pending && invitation.email == email.as_str())
 }

@@ -46,9 +46,8 @@ pub fn invitation(
 /// To the inviter, once the invitee joined.
 pub fn invitation_accepted(to: &str, workspace_name: &str, joined: &str) -> OutgoingEmail {
     let subject = format!("{joined} joined {workspace_name} on GoPimi");
-    let text = format!(
-        "{joined} accepted your invitation and is now a member of \"{workspace_name}\".\n"
-    );
+    let text =
+        format!("{joined} accepted your invitation and is now a member of \"{workspace_name}\".\n");
     let html = format!(
         "<!doctype html><html><body><p><strong>{}</strong> accepted your invitation and is now \
          a member of <strong>{}</strong>.</p></body></html>",
@@ -82,7 +81,15 @@ mod tests {
         assert!(!email.html.contains("<script>"));
         assert!(email.html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
         assert!(email.html.contains("Ada &amp; &lt;b&gt;Co&lt;/b&gt;"));
-        assert!(email.html.contains("https://app.example.com/invitations/TOKEN?action=accept"));
-        assert!(email.text.contains("https://app.example.com/invitations/TOKEN?action=decline"));
+        assert!(
+            email
+                .html
+                .contains("https://app.example.com/invitations/TOKEN?action=accept")
+        );
+        assert!(
+            email
+                .text
+                .contains("https://app.example.com/invitations/TOKEN?action=decline")
+        );
     }
 }

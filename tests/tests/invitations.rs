@@ -102,7 +102,11 @@ async fn i1_i4_an_invitation_is_stored_lower_cased_and_emailed_with_links() {
     assert_eq!(body["status"], "pending");
     assert_eq!(body["email_status"], "sent");
     assert_eq!(body["invited_by"], owner.id);
-    assert_eq!(seats(&api.app, &slug).await, 2, "the pending invitation holds a seat");
+    assert_eq!(
+        seats(&api.app, &slug).await,
+        2,
+        "the pending invitation holds a seat"
+    );
 
     let mail = emails_to(&address.to_lowercase()).await;
     assert_eq!(mail.len(), 1);
@@ -117,7 +121,10 @@ async fn i1_i4_an_invitation_is_stored_lower_cased_and_emailed_with_links() {
         assert!(content.contains(&format!("{base}/invitations/{token}?action=decline")));
     }
     // ≥128 bits of randomness, and only its SHA-256 is stored.
-    assert!(token.len() * 6 >= (8 + 16 + 16) * 8, "token too short: {token}");
+    assert!(
+        token.len() * 6 >= (8 + 16 + 16) * 8,
+        "token too short: {token}"
+    );
     let stored = format!("{:?}", partition(&api.app, &format!("WS#{slug}")).await);
     assert!(!stored.contains(&token), "the token itself is never stored");
     let invitation = partition(&api.app, &format!("WS#{slug}"))
@@ -132,7 +139,9 @@ async fn i1_i4_an_invitation_is_stored_lower_cased_and_emailed_with_links() {
 async fn i4_names_in_the_email_are_html_escaped() {
     let api = Api::new().await;
     let owner = User::new();
-    let slug = api.create_workspace(&owner, "<script>alert(1)</script>").await;
+    let slug = api
+        .create_workspace(&owner, "<script>alert(1)</script>")
+        .await;
     let address = new_address("escaped");
     invite(&api, &owner, &slug, &address).await;
     let email = &emails_to(&address).await[0];
@@ -155,8 +164,12 @@ async fn i3_thirty_concurrent_invitations_on_lite_get_exactly_one_seat() {
     let answers = join_all((0..30).map(|i| {
         let (api, owner, uri) = (api.clone(), owner.clone(), uri.clone());
         async move {
-            api.post(&owner, &uri, json!({ "email": new_address(&format!("race{i}")) }))
-                .await
+            api.post(
+                &owner,
+                &uri,
+                json!({ "email": new_address(&format!("race{i}")) }),
+            )
+            .await
         }
     }))
     .await;
@@ -188,7 +201,11 @@ async fn i2_inviting_a_member_or_a_pending_address_is_409_and_sends_nothing() {
     let uri = format!("/workspaces/{slug}/invitations");
 
     let again = api
-        .post(&owner, &uri, json!({ "email": format!(" {} ", address.to_uppercase()) }))
+        .post(
+            &owner,
+            &uri,
+            json!({ "email": format!(" {} ", address.to_uppercase()) }),
+        )
         .await;
     assert_eq!(
         again.expect_problem(409, "already_invited")["email"],
@@ -274,7 +291,11 @@ async fn i2_past_invitations_never_block_a_new_one() {
         .iter()
         .map(|i| i["status"].as_str().unwrap())
         .collect();
-    assert_eq!(statuses, ["cancelled", "declined", "pending"], "oldest first");
+    assert_eq!(
+        statuses,
+        ["cancelled", "declined", "pending"],
+        "oldest first"
+    );
     assert_eq!(
         api.send(None, "GET", &format!("/invitations/{token}"), None)
             .await
@@ -312,7 +333,11 @@ async fn i6_accepting_joins_the_workspace_and_verifies_the_email() {
         .await
         .unwrap();
     assert_eq!(user["email_verified"], AttributeValue::Bool(true));
-    assert_eq!(seats(&api.app, &slug).await, 2, "the seat became the member's");
+    assert_eq!(
+        seats(&api.app, &slug).await,
+        2,
+        "the seat became the member's"
+    );
     let items = partition(&api.app, &format!("WS#{slug}")).await;
     assert_eq!(members_in(&items), 2);
     assert!(
@@ -342,9 +367,13 @@ async fn i6_another_address_gets_403_and_the_invitation_stays_pending() {
     let (_, token) = invite(&api, &owner, &slug, &new_address("meant")).await;
     let before = sorted_partition(&api.app, &slug).await;
     let stranger = User::new();
-    api.post(&stranger, &format!("/invitations/{token}/accept"), json!({}))
-        .await
-        .expect_problem(403, "email_mismatch");
+    api.post(
+        &stranger,
+        &format!("/invitations/{token}/accept"),
+        json!({}),
+    )
+    .await
+    .expect_problem(403, "email_mismatch");
     api.send(None, "POST", &format!("/invitations/{token}/accept"), None)
         .await
         .expect_problem(401, "unauthorized");
@@ -486,7 +515,12 @@ async fn i3_an_expired_invitation_frees_its_seat_for_the_next_one() {
     let item = partition(&short.app, &format!("WS#{slug}"))
         .await
         .into_iter()
-        .find(|i| i.get("status").and_then(|s| s.as_s().ok()).map(String::as_str) == Some("expired"))
+        .find(|i| {
+            i.get("status")
+                .and_then(|s| s.as_s().ok())
+                .map(String::as_str)
+                == Some("expired")
+        })
         .expect("the lapsed invitation is stored as expired");
     assert!(item.contains_key("expire_at"), "and left to DynamoDB's TTL");
 }
@@ -616,7 +650,11 @@ async fn i8_resend_replaces_the_token_and_allows_five_sends_a_day() {
     assert!(retry_after > 0 && retry_after <= 24 * 60 * 60);
     assert_eq!(sorted_partition(&api.app, &slug).await, before);
     assert_eq!(emails_to(&address).await.len(), 5);
-    assert_eq!(seats(&api.app, &slug).await, 2, "resending takes no extra seat");
+    assert_eq!(
+        seats(&api.app, &slug).await,
+        2,
+        "resending takes no extra seat"
+    );
     api.post(
         &user_with_email(&address),
         &format!("/invitations/{current}/accept"),
@@ -641,7 +679,10 @@ async fn i8_resending_an_expired_invitation_takes_a_seat_again() {
         .await
         .expect_problem(429, "quota_exceeded");
     short
-        .delete(&owner, &format!("/workspaces/{slug}/invitations/{other_id}"))
+        .delete(
+            &owner,
+            &format!("/workspaces/{slug}/invitations/{other_id}"),
+        )
         .await
         .expect(204);
     let api = Api::new().await;
@@ -752,17 +793,32 @@ async fn i11_the_public_preview_shows_the_invitation_and_nothing_else() {
         .send(None, "GET", &format!("/invitations/{token}"), None)
         .await;
     let body = preview.expect(200);
-    assert_eq!(body["workspace"], json!({"slug": slug, "name": "Acme Support"}));
+    assert_eq!(
+        body["workspace"],
+        json!({"slug": slug, "name": "Acme Support"})
+    );
     assert_eq!(body["invited_by"]["email"], owner.email);
     assert_eq!(body["email"], address);
     assert_eq!(body["role"], "member");
     assert_eq!(body["status"], "pending");
     assert!(body["expires_at"].is_string());
-    let mut keys: Vec<&str> = body.as_object().unwrap().keys().map(String::as_str).collect();
+    let mut keys: Vec<&str> = body
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
     keys.sort();
     assert_eq!(
         keys,
-        ["email", "expires_at", "invited_by", "role", "status", "workspace"]
+        [
+            "email",
+            "expires_at",
+            "invited_by",
+            "role",
+            "status",
+            "workspace"
+        ]
     );
     // Unknown and malformed tokens name nothing.
     let mut forged: Vec<char> = token.chars().collect();
@@ -810,19 +866,31 @@ async fn r2_only_owners_invite_and_list_and_bad_input_is_400() {
     api.post(&owner, &uri, json!({ "email": "not an email" }))
         .await
         .expect_problem(400, "invalid_email");
-    api.post(&owner, &uri, json!({ "email": new_address("x"), "role": "admin" }))
-        .await
-        .expect_problem(400, "invalid_field");
-    api.post(&owner, &uri, json!({ "email": new_address("x"), "extra": 1 }))
-        .await
-        .expect_problem(400, "invalid_field");
+    api.post(
+        &owner,
+        &uri,
+        json!({ "email": new_address("x"), "role": "admin" }),
+    )
+    .await
+    .expect_problem(400, "invalid_field");
+    api.post(
+        &owner,
+        &uri,
+        json!({ "email": new_address("x"), "extra": 1 }),
+    )
+    .await
+    .expect_problem(400, "invalid_field");
     api.send(Some(&owner), "POST", &uri, None)
         .await
         .expect_problem(400, "missing_body");
     assert_eq!(sorted_partition(&api.app, &slug).await, before);
     // An owner may invite an owner.
     let answer = api
-        .post(&owner, &uri, json!({ "email": new_address("co"), "role": "owner" }))
+        .post(
+            &owner,
+            &uri,
+            json!({ "email": new_address("co"), "role": "owner" }),
+        )
         .await;
     assert_eq!(answer.expect(201)["role"], "owner");
 }
@@ -903,7 +971,12 @@ async fn accepting_emails_the_inviter_and_writes_an_audit_entry() {
     })
     .await;
     assert!(notice["subject"].as_str().unwrap().contains(&address));
-    assert!(notice["body"]["html"].as_str().unwrap().contains("Acme Support"));
+    assert!(
+        notice["body"]["html"]
+            .as_str()
+            .unwrap()
+            .contains("Acme Support")
+    );
     let audit = eventually("the audit entry", Duration::from_secs(10), || async {
         raw_item(
             &api.app,
@@ -926,8 +999,39 @@ fn read_event(name: &str) -> serde_json::Value {
 }
 
 /// Stores the pending invitation of `events/invitation-accepted.json` (its old image), valid
-/// for another hour: the invitation the sample events' token names.
+/// for another hour, with its address marker and seat: the invitation the sample events'
+/// token names.
 async fn store_sample_invitation(app: &App) {
+    use gopimi_workspaces::store::items::{InviteeItem, kind};
+    use gopimi_workspaces::store::{keys, to_item};
+    let slug = Slug::parse("a1b2c3d4").unwrap();
+    let marker = keys::invitee(&slug, "bo@example.com");
+    let marker = InviteeItem {
+        pk: marker.pk,
+        sk: marker.sk,
+        kind: kind::INVITEE.into(),
+        email: "bo@example.com".into(),
+        invitation_id: SAMPLE_INVITATION_ID.into(),
+    };
+    app.store
+        .client()
+        .put_item()
+        .table_name(app.store.table())
+        .set_item(Some(to_item(&marker).unwrap()))
+        .send()
+        .await
+        .unwrap();
+    app.store
+        .client()
+        .update_item()
+        .table_name(app.store.table())
+        .set_key(Some(keys::workspace(&slug).to_map()))
+        .update_expression("SET members_used = members_used + :one, members_limit = :five")
+        .expression_attribute_values(":one", AttributeValue::N("1".into()))
+        .expression_attribute_values(":five", AttributeValue::N("5".into()))
+        .send()
+        .await
+        .unwrap();
     let event = read_event("invitation-accepted");
     let mut image = event["Records"][0]["dynamodb"]["OldImage"].clone();
     let expires = chrono_now() + 3600;
@@ -951,13 +1055,11 @@ fn chrono_now() -> i64 {
         .as_secs() as i64
 }
 
-#[tokio::test]
-async fn i9_pre_sign_up_verifies_only_an_invited_address_with_its_token() {
+/// I9, with `events/pre-sign-up.json` (its token names the sample invitation, pending).
+async fn i9_pre_sign_up_verifies_only_an_invited_address_with_its_token(app: &App) {
     use aws_lambda_events::event::cognito::CognitoEventUserPoolsPreSignup;
     use gopimi_workspaces::cognito::pre_sign_up;
 
-    let app = app().await;
-    store_sample_invitation(&app).await;
     let event = read_event("pre-sign-up");
     let run = |event: serde_json::Value| {
         let app = app.clone();
@@ -968,7 +1070,10 @@ async fn i9_pre_sign_up_verifies_only_an_invited_address_with_its_token() {
             response.auto_verify_email
         }
     };
-    assert!(run(event.clone()).await, "the invited address with its token");
+    assert!(
+        run(event.clone()).await,
+        "the invited address with its token"
+    );
     let mut shouting = event.clone();
     shouting["request"]["userAttributes"]["email"] = json!("  BO@Example.COM ");
     assert!(run(shouting).await, "any letter case");
@@ -990,17 +1095,64 @@ async fn i9_pre_sign_up_verifies_only_an_invited_address_with_its_token() {
     assert!(!run(no_metadata).await, "no client metadata at all");
 }
 
+const SAMPLE_INVITATION_ID: &str = "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b";
+
+/// Runs `events/{function}.json` through its route as Lambda would.
+async fn invoke(app: &App, function: &str) -> gopimi_tests::Answer {
+    let route = gopimi_workspaces::routes::by_function(function).unwrap();
+    let request = gopimi_local::gateway::lambda_request(read_event(function)).unwrap();
+    gopimi_tests::into_answer(gopimi_workspaces::routes::dispatch(app, route, request).await)
+}
+
 #[tokio::test]
-async fn invitation_accepted_consumer_handles_the_sample_record_once() {
+async fn the_sample_events_drive_the_invitation_functions() {
     use gopimi_workspaces::domain::slug::ScriptedSlugs;
     use gopimi_workspaces::events::{consumer, handle_batch};
 
-    // The record names workspace a1b2c3d4, whose inviter is ada@example.com.
-    let app = app().await.with_slugs(std::sync::Arc::new(ScriptedSlugs::new([
-        Slug::parse("a1b2c3d4").unwrap(),
-    ])));
-    let api = Api::with_app(app.clone());
-    assert_eq!(api.create_workspace(&User::new(), "Acme Support").await, "a1b2c3d4");
+    // The events name workspace a1b2c3d4, their caller ada@example.com is its owner, and
+    // their token names the sample invitation of bo@example.com.
+    let app = app()
+        .await
+        .with_slugs(std::sync::Arc::new(ScriptedSlugs::new([Slug::parse(
+            "a1b2c3d4",
+        )
+        .unwrap()])));
+    assert_eq!(
+        invoke(&app, "create-workspace").await.expect(201)["slug"],
+        "a1b2c3d4"
+    );
+    let created = invoke(&app, "create-invitation").await;
+    assert_eq!(created.expect(201)["email"], "cy@example.com");
+    assert_eq!(
+        invoke(&app, "list-invitations").await.expect(200)["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    invoke(&app, "get-invitation")
+        .await
+        .expect_problem(404, "not_found");
+    store_sample_invitation(&app).await;
+    assert_eq!(
+        invoke(&app, "get-invitation").await.expect(200)["status"],
+        "pending"
+    );
+    i9_pre_sign_up_verifies_only_an_invited_address_with_its_token(&app).await;
+    invoke(&app, "accept-invitation")
+        .await
+        .expect_problem(403, "email_mismatch");
+    assert_eq!(
+        invoke(&app, "resend-invitation").await.expect(200)["status"],
+        "pending"
+    );
+    invoke(&app, "decline-invitation")
+        .await
+        .expect_problem(410, "invitation_replaced");
+    invoke(&app, "cancel-invitation").await.expect(204);
+    assert_eq!(seats(&app, "a1b2c3d4").await, 2, "ada and cy");
+
+    // The stream record of an acceptance, delivered twice: one audit entry, one email.
     let before = emails_to("ada@example.com").await.len();
     let event: aws_lambda_events::event::dynamodb::Event =
         serde_json::from_value(read_event("invitation-accepted")).unwrap();
@@ -1012,7 +1164,7 @@ async fn invitation_accepted_consumer_handles_the_sample_record_once() {
     let audit = raw_item(
         &app,
         "WS#a1b2c3d4",
-        "AUDIT#invitation.accepted#0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b",
+        &format!("AUDIT#invitation.accepted#{SAMPLE_INVITATION_ID}"),
     )
     .await
     .expect("the audit entry");
@@ -1055,6 +1207,120 @@ async fn invitation_accepted_consumer_reports_a_failed_record_for_retry() {
     let working = app().await;
     let response = handle_batch(&working, handler, &event).await;
     assert!(response.batch_item_failures.is_empty());
-    let audit = raw_item(&working, &format!("WS#{slug}"), key).await.unwrap();
+    let audit = raw_item(&working, &format!("WS#{slug}"), key)
+        .await
+        .unwrap();
     assert!(audit.contains_key("notified_at"));
+}
+
+/// Sends one request to the local server (`make dev`'s HTTP front) without a socket.
+async fn local_server(
+    app: App,
+    method: &str,
+    uri: &str,
+    bearer: Option<&str>,
+    body: serde_json::Value,
+) -> (u16, serde_json::Value) {
+    use tower::ServiceExt;
+    let gateway = std::sync::Arc::new(gopimi_local::server::LocalGateway {
+        app,
+        router: gopimi_workspaces::routes::Router::new(),
+        jwt_secret: "test-secret".into(),
+    });
+    let mut request = http::Request::builder()
+        .method(method)
+        .uri(uri)
+        .header("content-type", "application/json");
+    if let Some(token) = bearer {
+        request = request.header("authorization", format!("Bearer {token}"));
+    }
+    let request = request
+        .body(if body.is_null() {
+            axum::body::Body::empty()
+        } else {
+            axum::body::Body::from(body.to_string())
+        })
+        .unwrap();
+    let response = gopimi_local::server::http_router(gateway)
+        .oneshot(request)
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null),
+    )
+}
+
+#[tokio::test]
+async fn i9_local_sign_up_runs_pre_sign_up_and_its_token_accepts_the_invitation() {
+    let api = Api::new().await;
+    let (owner, slug) = workspace(&api).await;
+    let address = new_address("signup");
+    let (_, token) = invite(&api, &owner, &slug, &address).await;
+
+    // Without the token, or for another address with it: nothing is verified.
+    let (status, plain) = local_server(
+        api.app.clone(),
+        "POST",
+        "/local/sign-up",
+        None,
+        json!({ "email": new_address("plain") }),
+    )
+    .await;
+    assert_eq!(status, 201);
+    assert_eq!(plain["email_verified"], false);
+    let (_, other) = local_server(
+        api.app.clone(),
+        "POST",
+        "/local/sign-up",
+        None,
+        json!({ "email": new_address("other"), "invitation_token": token }),
+    )
+    .await;
+    assert_eq!(other["email_verified"], false);
+    let (status, _) = local_server(
+        api.app.clone(),
+        "POST",
+        "/local/sign-up",
+        None,
+        json!({ "email": "nope" }),
+    )
+    .await;
+    assert_eq!(status, 400);
+
+    // With the token for the invited address: verified, and the token it returns joins.
+    let (status, signed_up) = local_server(
+        api.app.clone(),
+        "POST",
+        "/local/sign-up",
+        None,
+        json!({ "email": address.to_uppercase(), "invitation_token": token }),
+    )
+    .await;
+    assert_eq!(status, 201);
+    assert_eq!(signed_up["email_verified"], true);
+    let bearer = signed_up["token"].as_str().unwrap();
+    let (status, accepted) = local_server(
+        api.app.clone(),
+        "POST",
+        &format!("/invitations/{token}/accept"),
+        Some(bearer),
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, 200, "{accepted}");
+    let (status, joined) = local_server(
+        api.app.clone(),
+        "GET",
+        &format!("/workspaces/{slug}"),
+        Some(bearer),
+        serde_json::Value::Null,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(joined["role"], "member");
 }

@@ -121,7 +121,8 @@ async fn local_sign_up(gateway: &LocalGateway, method: &str, body: &[u8]) -> Res
             "email is not a valid address",
         ));
     };
-    let user_id = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, email.as_str().as_bytes()).to_string();
+    let user_id =
+        uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, email.as_str().as_bytes()).to_string();
     let mut metadata = serde_json::Map::new();
     if let Some(token) = &request.invitation_token {
         metadata.insert(INVITATION_TOKEN_KEY.into(), json!(token));

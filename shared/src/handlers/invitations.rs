@@ -187,9 +187,6 @@ pub async fn accept(app: &App, call: Call) -> Result<Reply, ApiError> {
 /// `POST /invitations/{token}/decline` (the token is enough; I7).
 pub async fn decline(app: &App, call: Call) -> Result<Reply, ApiError> {
     call.no_body()?;
-    let invitation = app
-        .store
-        .decline_invitation(call.path("token")?)
-        .await?;
+    let invitation = app.store.decline_invitation(call.path("token")?).await?;
     Reply::ok(preview(&invitation))
 }

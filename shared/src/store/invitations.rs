@@ -75,7 +75,10 @@ fn rfc3339(epoch: i64) -> String {
 
 fn gone(status: InvitationStatus) -> ApiError {
     let (kind, detail) = match status {
-        InvitationStatus::Accepted => ("invitation_accepted", "this invitation was already accepted"),
+        InvitationStatus::Accepted => (
+            "invitation_accepted",
+            "this invitation was already accepted",
+        ),
         InvitationStatus::Declined => ("invitation_declined", "this invitation was declined"),
         InvitationStatus::Cancelled => ("invitation_cancelled", "this invitation was cancelled"),
         InvitationStatus::Expired | InvitationStatus::Pending => {
@@ -85,7 +88,10 @@ fn gone(status: InvitationStatus) -> ApiError {
     ApiError::Gone {
         kind,
         detail: detail.into(),
-        extra: serde_json::Map::from_iter([("invitation_status".to_string(), serde_json::json!(status))]),
+        extra: serde_json::Map::from_iter([(
+            "invitation_status".to_string(),
+            serde_json::json!(status),
+        )]),
     }
 }
 
@@ -115,7 +121,10 @@ fn already_invited(email: &str, invitation_id: &str) -> ApiError {
         detail: format!("{email} already has a pending invitation to this workspace"),
         extra: serde_json::Map::from_iter([
             ("email".to_string(), serde_json::json!(email)),
-            ("invitation_id".to_string(), serde_json::json!(invitation_id)),
+            (
+                "invitation_id".to_string(),
+                serde_json::json!(invitation_id),
+            ),
         ]),
     }
 }
@@ -124,7 +133,10 @@ fn not_pending(status: InvitationStatus) -> ApiError {
     ApiError::Conflict {
         kind: "invitation_not_pending",
         detail: format!("the invitation is {}", status.as_str()),
-        extra: serde_json::Map::from_iter([("invitation_status".to_string(), serde_json::json!(status))]),
+        extra: serde_json::Map::from_iter([(
+            "invitation_status".to_string(),
+            serde_json::json!(status),
+        )]),
     }
 }
 
@@ -159,7 +171,9 @@ impl Store {
         if let Some(condition) = condition {
             put = put.condition_expression(condition);
         }
-        Ok(TransactWriteItem::builder().put(built(put.build())?).build())
+        Ok(TransactWriteItem::builder()
+            .put(built(put.build())?)
+            .build())
     }
 
     /// The caller is an owner of the workspace (`AllOld`: absent means not a member).
@@ -189,7 +203,12 @@ impl Store {
             .build())
     }
 
-    fn invitee_put(&self, slug: &Slug, email: &str, id: &str) -> Result<TransactWriteItem, ApiError> {
+    fn invitee_put(
+        &self,
+        slug: &Slug,
+        email: &str,
+        id: &str,
+    ) -> Result<TransactWriteItem, ApiError> {
         let key = keys::invitee(slug, email);
         let marker = InviteeItem {
             pk: key.pk,
@@ -201,7 +220,12 @@ impl Store {
         self.tx_put(to_item(&marker)?, Some("attribute_not_exists(pk)"))
     }
 
-    fn invitee_delete(&self, slug: &Slug, email: &str, id: &str) -> Result<TransactWriteItem, ApiError> {
+    fn invitee_delete(
+        &self,
+        slug: &Slug,
+        email: &str,
+        id: &str,
+    ) -> Result<TransactWriteItem, ApiError> {
         let delete = Delete::builder()
             .table_name(&self.table)
             .set_key(Some(keys::invitee(slug, email).to_map()))
@@ -434,7 +458,10 @@ impl Store {
             self.invitee_delete(slug, &invitation.email, id)?,
             self.free_seat(slug)?,
         ];
-        Ok(matches!(self.transact(actions).await?, TxOutcome::Committed))
+        Ok(matches!(
+            self.transact(actions).await?,
+            TxOutcome::Committed
+        ))
     }
 
     /// Expires every lapsed pending invitation of the workspace; how many it expired.
@@ -638,7 +665,10 @@ impl Store {
             .await?;
         let mut cancelled = 0;
         for invitation in sent {
-            match self.transact(self.cancel_actions(slug, &invitation)?).await? {
+            match self
+                .transact(self.cancel_actions(slug, &invitation)?)
+                .await?
+            {
                 TxOutcome::Committed => cancelled += 1,
                 // Accepted, declined or cancelled meanwhile: nothing left to do for it.
                 TxOutcome::Cancelled(_) => {}
@@ -783,7 +813,10 @@ impl Store {
             .expression_attribute_values(":kind", s(kind::USER))
             .expression_attribute_values(":uid", s(&caller.user_id))
             .expression_attribute_values(":email", s(&invitation.email))
-            .expression_attribute_values(":true", aws_sdk_dynamodb::types::AttributeValue::Bool(true))
+            .expression_attribute_values(
+                ":true",
+                aws_sdk_dynamodb::types::AttributeValue::Bool(true),
+            )
             .expression_attribute_values(":lite", s(Plan::Lite.as_str()))
             .expression_attribute_values(":zero", n(0))
             .build();
@@ -796,7 +829,11 @@ impl Store {
             self.tx_put(to_item(&member)?, Some("attribute_not_exists(pk)"))?,
             self.tx_put(to_item(&membership)?, None)?,
             self.tx_put(
-                to_item(&member_email_item(&slug, &invitation.email, &caller.user_id))?,
+                to_item(&member_email_item(
+                    &slug,
+                    &invitation.email,
+                    &caller.user_id,
+                ))?,
                 Some("attribute_not_exists(pk)"),
             )?,
             TransactWriteItem::builder().update(built(verify)?).build(),
