@@ -100,8 +100,8 @@ struct LocalSignUp {
 
 /// `POST /local/sign-up` `{email, invitation_token?}`: runs the very pre-sign-up code the
 /// Cognito trigger runs (I9) and answers a token for the new user, with the resulting
-/// `email_verified`. The user id is derived from the address, so signing up again is
-/// signing in again.
+/// `email_verified`. The user id is the one `make token` gives the address, so signing up
+/// again is signing in again.
 async fn local_sign_up(gateway: &LocalGateway, method: &str, body: &[u8]) -> Response<Body> {
     if method != "POST" {
         return problem_response(&ApiError::MethodNotAllowed);
