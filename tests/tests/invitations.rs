@@ -334,6 +334,10 @@ async fn i6_accepting_joins_the_workspace_and_verifies_the_email() {
         .unwrap();
     assert_eq!(user["email_verified"], AttributeValue::Bool(true));
     assert_eq!(
+        api.get(&invitee, "/me").await.expect(200)["email_verified"],
+        true
+    );
+    assert_eq!(
         seats(&api.app, &slug).await,
         2,
         "the seat became the member's"
