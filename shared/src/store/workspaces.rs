@@ -159,7 +159,7 @@ impl Store {
                     .expression_attribute_values(":version", n(version))
                     .expression_attribute_values(":limit", n(limits.workspaces)),
             };
-            let actions = vec![
+            let mut actions = vec![
                 TransactWriteItem::builder()
                     .update(built(count_creation.build())?)
                     .build(),
@@ -190,7 +190,6 @@ impl Store {
                     .build(),
             ];
             // The creator's address is a member's from the start (I2: inviting it is 409).
-            let mut actions = actions;
             if let Some(email) = &caller.email {
                 let marker = member_email_item(&slug, email.as_str(), &caller.user_id);
                 actions.push(
