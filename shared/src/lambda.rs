@@ -43,3 +43,21 @@ pub async fn serve_stream_consumer(function: &str) -> Result<(), Error> {
     ))
     .await
 }
+
+/// Serves the Cognito trigger named `function`.
+pub async fn serve_cognito_trigger(function: &str) -> Result<(), Error> {
+    if !crate::cognito::COGNITO_TRIGGERS.contains(&function) {
+        return Err(format!("no Cognito trigger {function:?}").into());
+    }
+    let app = cold_start().await?;
+    lambda_runtime::run(service_fn(
+        move |event: LambdaEvent<
+            aws_lambda_events::event::cognito::CognitoEventUserPoolsPreSignup,
+        >| async move {
+            crate::cognito::pre_sign_up(app, event.payload)
+                .await
+                .map_err(Error::from)
+        },
+    ))
+    .await
+}

@@ -6,8 +6,10 @@
 //! [`mailer`] (SES v2). [`events`] holds the DynamoDB Stream consumers.
 
 pub mod app;
+pub mod cognito;
 pub mod config;
 pub mod domain;
+pub mod emails;
 pub mod error;
 pub mod events;
 pub mod handlers;

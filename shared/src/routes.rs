@@ -13,7 +13,7 @@ use lambda_http::{Body, Request, RequestExt, Response};
 
 use crate::App;
 use crate::error::ApiError;
-use crate::handlers::{admin, domains, files, me, usage, webhooks, workspaces};
+use crate::handlers::{admin, domains, files, invitations, me, usage, webhooks, workspaces};
 use crate::http::reply::problem_response;
 use crate::http::{Call, Reply};
 use crate::observability::DYNAMODB_CALLS;
@@ -214,6 +214,62 @@ pub static ROUTES: &[Route] = &[
         Operator,
         admin::set_limits,
         "Override (or clear overrides of) a user's limits"
+    ),
+    route!(
+        "create-invitation",
+        "POST",
+        "/workspaces/{slug}/invitations",
+        Owner,
+        invitations::create,
+        "Invite an email address; it holds a seat while pending"
+    ),
+    route!(
+        "list-invitations",
+        "GET",
+        "/workspaces/{slug}/invitations",
+        Owner,
+        invitations::list,
+        "Pending and past invitations of the workspace"
+    ),
+    route!(
+        "cancel-invitation",
+        "DELETE",
+        "/workspaces/{slug}/invitations/{id}",
+        Owner,
+        invitations::cancel,
+        "Cancel a pending invitation; its seat is freed"
+    ),
+    route!(
+        "resend-invitation",
+        "POST",
+        "/workspaces/{slug}/invitations/{id}/resend",
+        Owner,
+        invitations::resend,
+        "New token, new expiry, new email (at most 5 sends per 24 h)"
+    ),
+    route!(
+        "get-invitation",
+        "GET",
+        "/invitations/{token}",
+        Public,
+        invitations::get_preview,
+        "Public preview of an invitation for the holder of its token"
+    ),
+    route!(
+        "accept-invitation",
+        "POST",
+        "/invitations/{token}/accept",
+        SignedIn,
+        invitations::accept,
+        "Join the workspace (the caller's email must be the invited one)"
+    ),
+    route!(
+        "decline-invitation",
+        "POST",
+        "/invitations/{token}/decline",
+        Public,
+        invitations::decline,
+        "Decline the invitation; its seat is freed"
     ),
 ];
 

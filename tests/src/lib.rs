@@ -460,3 +460,67 @@ pub async fn seed_member(
         .await
         .expect("seeding a member");
 }
+
+/// Every email the local SES holds for `to`, oldest first. The store is shared by every
+/// test binary: tests use unique recipient addresses.
+pub async fn emails_to(to: &str) -> Vec<Value> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let endpoint = stack().ses_endpoint.clone();
+    let authority = endpoint
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_string();
+    let mut stream = tokio::net::TcpStream::connect(&authority)
+        .await
+        .expect("the local SES is reachable");
+    stream
+        .write_all(format!("GET /store HTTP/1.0\r\nHost: {authority}\r\n\r\n").as_bytes())
+        .await
+        .expect("asking the local SES for its store");
+    let mut raw = Vec::new();
+    stream
+        .read_to_end(&mut raw)
+        .await
+        .expect("reading the local SES store");
+    let text = String::from_utf8_lossy(&raw);
+    let body = text.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
+    let store: Value = serde_json::from_str(body).expect("the local SES store is JSON");
+    store["emails"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|email| {
+            email["destination"]["to"]
+                .as_array()
+                .is_some_and(|to_list| to_list.iter().any(|a| a.as_str() == Some(to)))
+        })
+        .collect()
+}
+
+/// The invitation token of an invitation email's link (`…/invitations/{token}?action=…`).
+pub fn link_token(email: &Value) -> String {
+    let text = email["body"]["text"].as_str().expect("a text part");
+    let start = text.find("/invitations/").expect("an invitation link") + "/invitations/".len();
+    text[start..]
+        .split(|c: char| c == '?' || c.is_whitespace())
+        .next()
+        .expect("a token")
+        .to_string()
+}
+
+/// The configuration of this test binary with another invitation lifetime.
+pub fn config_with_invitation_ttl(seconds: i64) -> Config {
+    Config {
+        invitation_ttl_seconds: seconds,
+        ..config()
+    }
+}
+
+/// A user whose address is `email` (any letter case, as the identity provider has it).
+pub fn user_with_email(email: &str) -> User {
+    User {
+        email: email.to_string(),
+        ..User::new()
+    }
+}

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use gopimi_local::gateway::lambda_request;
 use gopimi_local::template::{Template, repo_root};
 use gopimi_tests::{User, app, into_answer, json, partition, seed_member};
+use gopimi_workspaces::cognito::COGNITO_TRIGGERS;
 use gopimi_workspaces::domain::slug::ScriptedSlugs;
 use gopimi_workspaces::domain::{Role, Slug};
 use gopimi_workspaces::events::{STREAM_CONSUMERS, handle_batch};
@@ -51,6 +52,7 @@ fn every_route_and_consumer_has_its_own_lambda_binary() {
         .iter()
         .map(|r| r.function.to_string())
         .chain(STREAM_CONSUMERS.iter().map(|c| c.function.to_string()))
+        .chain(COGNITO_TRIGGERS.iter().map(|t| t.to_string()))
         .collect();
     assert_eq!(bins, expected);
     for function in &expected {
@@ -107,6 +109,38 @@ fn template_stream_functions_are_the_stream_consumers() {
         for pattern in function.filter_patterns {
             serde_json::from_str::<Value>(&pattern).expect("filter pattern is JSON");
         }
+    }
+}
+
+#[test]
+fn template_cognito_functions_are_the_cognito_triggers() {
+    let template = Template::load_default().unwrap();
+    let in_template: BTreeSet<String> = template.cognito_functions().unwrap().into_iter().collect();
+    let triggers: BTreeSet<String> = COGNITO_TRIGGERS.iter().map(|t| t.to_string()).collect();
+    assert_eq!(in_template, triggers);
+    // A Cognito-triggered function is not also behind the API or on the stream.
+    let http: BTreeSet<String> = template
+        .http_functions()
+        .unwrap()
+        .into_iter()
+        .map(|f| f.binary)
+        .collect();
+    assert!(in_template.is_disjoint(&http));
+}
+
+#[test]
+fn every_stream_consumer_and_cognito_trigger_has_a_real_event() {
+    for consumer in STREAM_CONSUMERS {
+        let event: aws_lambda_events::event::dynamodb::Event =
+            serde_json::from_value(read_json(&format!("events/{}.json", consumer.function)))
+                .unwrap_or_else(|e| panic!("{}: {e}", consumer.function));
+        assert!(!event.records.is_empty(), "{}", consumer.function);
+    }
+    for trigger in COGNITO_TRIGGERS {
+        let event: aws_lambda_events::event::cognito::CognitoEventUserPoolsPreSignup =
+            serde_json::from_value(read_json(&format!("events/{trigger}.json")))
+                .unwrap_or_else(|e| panic!("{trigger}: {e}"));
+        assert!(event.request.user_attributes.contains_key("email"));
     }
 }
 

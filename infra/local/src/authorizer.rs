@@ -19,6 +19,16 @@ pub struct TokenRequest<'a> {
     pub groups: &'a [String],
 }
 
+/// A stable, Cognito-like (UUID) user id for an email: the same email is the same local user
+/// (`make token` and `POST /local/sign-up` agree).
+pub fn local_user_id(email: &str) -> String {
+    uuid::Uuid::new_v5(
+        &uuid::Uuid::NAMESPACE_URL,
+        format!("gopimi-local:{email}").as_bytes(),
+    )
+    .to_string()
+}
+
 pub fn mint(secret: &str, request: &TokenRequest<'_>) -> String {
     let now = chrono::Utc::now().timestamp();
     let mut claims = json!({

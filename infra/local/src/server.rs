@@ -7,11 +7,15 @@ use axum::body::{Body as AxumBody, to_bytes};
 use axum::extract::{Request as AxumRequest, State};
 use axum::response::Response as AxumResponse;
 use gopimi_workspaces::App;
+use gopimi_workspaces::cognito::{INVITATION_TOKEN_KEY, pre_sign_up};
+use gopimi_workspaces::domain::Email;
 use gopimi_workspaces::error::ApiError;
+use gopimi_workspaces::http::Reply;
 use gopimi_workspaces::http::reply::problem_response;
 use gopimi_workspaces::routes::{Resolution, Router, dispatch, unmatched_response};
 use http::{HeaderValue, Method, header};
 use lambda_http::{Body, Response};
+use serde_json::json;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use crate::authorizer;
@@ -69,6 +73,9 @@ async fn handle(State(gateway): State<Arc<LocalGateway>>, request: AxumRequest) 
     };
     let method = parts.method.as_str();
     let path = parts.uri.path();
+    if path == LOCAL_SIGN_UP_PATH {
+        return into_axum(local_sign_up(&gateway, method, &body).await);
+    }
     let response = match gateway.router.resolve(method, path) {
         Resolution::Found(route, path_parameters) => {
             // Routes without the authorizer never see claims, token or not (as in AWS).
@@ -110,6 +117,80 @@ async fn handle(State(gateway): State<Arc<LocalGateway>>, request: AxumRequest) 
         unmatched => unmatched_response(&unmatched),
     };
     into_axum(response)
+}
+
+/// The local stand-in for Cognito's sign-up (local server only, never in AWS).
+pub const LOCAL_SIGN_UP_PATH: &str = "/local/sign-up";
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LocalSignUp {
+    email: String,
+    #[serde(default)]
+    invitation_token: Option<String>,
+}
+
+/// `POST /local/sign-up` `{email, invitation_token?}`: runs the very pre-sign-up code the
+/// Cognito trigger runs (I9) and answers a token for the new user, with the resulting
+/// `email_verified`. The user id is the one `make token` gives the address, so signing up
+/// again is signing in again.
+async fn local_sign_up(gateway: &LocalGateway, method: &str, body: &[u8]) -> Response<Body> {
+    if method != "POST" {
+        return problem_response(&ApiError::MethodNotAllowed);
+    }
+    let request: LocalSignUp = match serde_json::from_slice(body) {
+        Ok(request) => request,
+        Err(error) => {
+            return problem_response(&ApiError::bad_request(
+                "invalid_field",
+                format!("request body: {error}"),
+            ));
+        }
+    };
+    let Some(email) = Email::parse(&request.email) else {
+        return problem_response(&ApiError::bad_request(
+            "invalid_email",
+            "email is not a valid address",
+        ));
+    };
+    let user_id =
+        uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, email.as_str().as_bytes()).to_string();
+    let mut metadata = serde_json::Map::new();
+    if let Some(token) = &request.invitation_token {
+        metadata.insert(INVITATION_TOKEN_KEY.into(), json!(token));
+    }
+    let event = json!({
+        "version": "1",
+        "triggerSource": "PreSignUp_SignUp",
+        "region": "local",
+        "userPoolId": "local",
+        "userName": user_id,
+        "callerContext": {"awsSdkVersion": "local", "clientId": "local"},
+        "request": {"userAttributes": {"email": email.as_str()}, "clientMetadata": metadata},
+        "response": {"autoConfirmUser": false, "autoVerifyEmail": false, "autoVerifyPhone": false},
+    });
+    let event = match serde_json::from_value(event) {
+        Ok(event) => event,
+        Err(error) => return problem_response(&ApiError::internal(error)),
+    };
+    let verified = match pre_sign_up(&gateway.app, event).await {
+        Ok(event) => event.response.auto_verify_email,
+        Err(error) => return problem_response(&error),
+    };
+    let token = authorizer::mint(
+        &gateway.jwt_secret,
+        &authorizer::TokenRequest {
+            sub: &user_id,
+            email: email.as_str(),
+            email_verified: verified,
+            groups: &[],
+        },
+    );
+    let reply = Reply {
+        status: 201,
+        body: Some(json!({"token": token, "email_verified": verified, "user_id": user_id})),
+    };
+    reply.into_response()
 }
 
 pub fn into_axum(response: Response<Body>) -> AxumResponse {

@@ -168,4 +168,40 @@ impl Template {
         }
         Ok(found)
     }
+
+    /// The binaries of functions a Cognito user pool may invoke: those named by an
+    /// `AWS::Lambda::Permission` for `cognito-idp.amazonaws.com`.
+    pub fn cognito_functions(&self) -> Result<Vec<String>> {
+        let resources = self.resources()?;
+        let mut found = Vec::new();
+        for (id, resource) in resources {
+            if resource.get("Type").and_then(Value::as_str) != Some("AWS::Lambda::Permission") {
+                continue;
+            }
+            let properties = resource
+                .get("Properties")
+                .ok_or_else(|| anyhow!("{id:?}: permission without Properties"))?;
+            if properties.get("Principal").and_then(Value::as_str)
+                != Some("cognito-idp.amazonaws.com")
+            {
+                continue;
+            }
+            // `!GetAtt Fn.Arn` or `!Ref Fn`: a tagged scalar naming the function.
+            let target = match properties.get("FunctionName") {
+                Some(Value::Tagged(tagged)) => tagged.value.as_str().map(str::to_string),
+                Some(other) => other.as_str().map(str::to_string),
+                None => None,
+            }
+            .ok_or_else(|| anyhow!("{id:?}: permission without FunctionName"))?;
+            let logical_id = target.trim_end_matches(".Arn");
+            let function = resources
+                .get(logical_id)
+                .ok_or_else(|| anyhow!("{id:?}: no resource {logical_id}"))?;
+            found.push(
+                Self::binary(function)
+                    .ok_or_else(|| anyhow!("{logical_id}: no cargo-lambda Binary"))?,
+            );
+        }
+        Ok(found)
+    }
 }

@@ -3,6 +3,7 @@
 pub mod email;
 pub mod file;
 pub mod hostname;
+pub mod invitation;
 pub mod plan;
 pub mod role;
 pub mod slug;
@@ -11,6 +12,7 @@ pub mod workspace;
 
 pub use email::Email;
 pub use hostname::Hostname;
+pub use invitation::{EmailStatus, InvitationStatus, InvitationToken};
 pub use plan::{LimitOverrides, Limits, Plan, Resource};
 pub use role::Role;
 pub use slug::Slug;

@@ -2,6 +2,7 @@
 //! FilterCriteria that decide which records reach it (the local stream pump applies the same).
 //! Every consumer is idempotent: a record may arrive twice, or after a crash half-way.
 
+pub mod invitation_accepted;
 pub mod workspace_deleted;
 
 use aws_lambda_events::event::dynamodb::{Event as DynamoDbEvent, EventRecord};
@@ -23,11 +24,18 @@ pub struct StreamConsumer {
     pub handle_record: RecordHandler,
 }
 
-pub static STREAM_CONSUMERS: &[StreamConsumer] = &[StreamConsumer {
-    function: "workspace-deleted",
-    summary: "Removes a deleted workspace's members, memberships and contents",
-    handle_record: |app, record| Box::pin(workspace_deleted::handle(app, record)),
-}];
+pub static STREAM_CONSUMERS: &[StreamConsumer] = &[
+    StreamConsumer {
+        function: "workspace-deleted",
+        summary: "Removes a deleted workspace's members, memberships and contents",
+        handle_record: |app, record| Box::pin(workspace_deleted::handle(app, record)),
+    },
+    StreamConsumer {
+        function: "invitation-accepted",
+        summary: "Audits an accepted invitation and emails the inviter that the person joined",
+        handle_record: |app, record| Box::pin(invitation_accepted::handle(app, record)),
+    },
+];
 
 pub fn consumer(function: &str) -> Option<&'static StreamConsumer> {
     STREAM_CONSUMERS.iter().find(|c| c.function == function)

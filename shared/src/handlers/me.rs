@@ -19,10 +19,12 @@ pub async fn get(app: &App, call: Call) -> Result<Reply, ApiError> {
             0,
         ),
     };
+    // Verified by the identity provider, or by following an invitation link (I6).
+    let email_verified = caller.email_verified || user.as_ref().is_some_and(|u| u.email_verified);
     Reply::ok(json!({
         "id": caller.user_id,
         "email": caller.email,
-        "email_verified": caller.email_verified,
+        "email_verified": email_verified,
         "plan": plan,
         "workspaces": { "created": created, "limit": limits.workspaces },
         "limits": limits,

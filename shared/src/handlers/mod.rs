@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod domains;
 pub mod files;
+pub mod invitations;
 pub mod me;
 pub mod usage;
 pub mod webhooks;

@@ -3,7 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{LimitOverrides, Limits, Plan, Role, WebhookEvent};
+use crate::domain::{
+    EmailStatus, InvitationStatus, LimitOverrides, Limits, Plan, Role, WebhookEvent,
+};
 
 /// Counter and limit attribute names, used in condition and update expressions.
 pub mod attr {
@@ -42,6 +44,9 @@ pub struct UserItem {
     /// Workspaces this user created and has not deleted (W3).
     #[serde(default)]
     pub workspaces_created: u64,
+    /// Proven by accepting an invitation sent to that address (I6).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub email_verified: bool,
     /// Bumped by every change to plan, overrides or created workspaces; writes that depend
     /// on the limits they read are conditioned on it.
     #[serde(default)]
@@ -144,6 +149,84 @@ pub struct MembershipItem {
     pub is_creator: bool,
 }
 
+/// Marks an address as a member's (I2): written and deleted with the membership.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct MemberEmailItem {
+    pub pk: String,
+    pub sk: String,
+    pub kind: String,
+    pub email: String,
+    pub user_id: String,
+}
+
+/// An invitation. While `pending` it holds a seat (`members_used` of the workspace) and its
+/// address is marked by an [`InviteeItem`]; every status change away from pending releases
+/// both in the same transaction (acceptance hands the seat to the new member).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct InvitationItem {
+    pub pk: String,
+    pub sk: String,
+    pub kind: String,
+    pub slug: String,
+    pub id: String,
+    /// Lower-cased (I1).
+    pub email: String,
+    pub role: Role,
+    pub status: InvitationStatus,
+    /// The inviting owner's user id, email and the workspace's name at invitation time
+    /// (the preview and the emails show them).
+    pub invited_by: String,
+    #[serde(default)]
+    pub inviter_email: Option<String>,
+    #[serde(default)]
+    pub workspace_name: String,
+    /// Hex SHA-256 of the current token; a resend replaces it (the old link is then 410).
+    pub token_hash: String,
+    pub created_at: String,
+    /// RFC 3339 and epoch seconds of the same instant: the API shows the first, conditions
+    /// compare the second.
+    pub expires_at: String,
+    pub expires_at_epoch: i64,
+    pub email_status: EmailStatus,
+    /// Epoch seconds of each email sent within the last 24 h (I8). Never empty.
+    #[serde(default)]
+    pub sends: Vec<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accepted_by: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<String>,
+    /// DynamoDB TTL, for clean-up only: set well after the invitation stops mattering.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expire_at: Option<i64>,
+}
+
+/// Marks an address as invited while its invitation is pending (I2).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct InviteeItem {
+    pub pk: String,
+    pub sk: String,
+    pub kind: String,
+    pub email: String,
+    pub invitation_id: String,
+}
+
+/// An audit entry in the workspace's partition.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct AuditItem {
+    pub pk: String,
+    pub sk: String,
+    pub kind: String,
+    pub event: String,
+    pub at: String,
+    /// Who did it and to whom/what.
+    pub actor_id: String,
+    pub subject: String,
+    pub detail: String,
+    /// Set once the notification email for this entry went out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notified_at: Option<String>,
+}
+
 /// A custom domain of a workspace; its sort key holds the domain, so it is unique there.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct DomainItem {
@@ -192,6 +275,10 @@ pub mod kind {
     pub const WORKSPACE: &str = "workspace";
     pub const MEMBER: &str = "member";
     pub const MEMBERSHIP: &str = "membership";
+    pub const MEMBER_EMAIL: &str = "member_email";
+    pub const INVITATION: &str = "invitation";
+    pub const INVITEE: &str = "invitee";
+    pub const AUDIT: &str = "audit";
     pub const DOMAIN: &str = "domain";
     pub const WEBHOOK: &str = "webhook";
     pub const FILE: &str = "file";

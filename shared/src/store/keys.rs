@@ -6,6 +6,10 @@
 //! | a user's membership (lists "my workspaces", strongly consistent) | `USER#{user_id}` | `WORKSPACE#{slug}` |
 //! | workspace: name, settings, counters and limits | `WS#{slug}` | `META` |
 //! | member of a workspace | `WS#{slug}` | `MEMBER#{user_id}` |
+//! | a member's email, so "already a member" is one conditional write (I2) | `WS#{slug}` | `MEMBER_EMAIL#{email}` |
+//! | invitation (id: UUIDv7, so the list runs oldest first) | `WS#{slug}` | `INVITATION#{id}` |
+//! | the address of a pending invitation, so "already invited" is one conditional write (I2) | `WS#{slug}` | `INVITEE#{email}` |
+//! | audit entry of a workspace | `WS#{slug}` | `AUDIT#{event}#{subject}` |
 //! | custom domain of a workspace (the key makes it unique there) | `WS#{slug}` | `DOMAIN#{domain}` |
 //! | webhook | `WS#{slug}` | `WEBHOOK#{id}` |
 //! | file record (counts against storage) | `WS#{slug}` | `FILE#{id}` |
@@ -20,6 +24,10 @@ pub const PROFILE: &str = "PROFILE";
 pub const META: &str = "META";
 pub const MEMBERSHIP_PREFIX: &str = "WORKSPACE#";
 pub const MEMBER_PREFIX: &str = "MEMBER#";
+pub const MEMBER_EMAIL_PREFIX: &str = "MEMBER_EMAIL#";
+pub const INVITATION_PREFIX: &str = "INVITATION#";
+pub const INVITEE_PREFIX: &str = "INVITEE#";
+pub const AUDIT_PREFIX: &str = "AUDIT#";
 pub const DOMAIN_PREFIX: &str = "DOMAIN#";
 pub const WEBHOOK_PREFIX: &str = "WEBHOOK#";
 pub const FILE_PREFIX: &str = "FILE#";
@@ -73,6 +81,35 @@ pub fn member(slug: &Slug, user_id: &str) -> Key {
     Key {
         pk: workspace_partition(slug),
         sk: format!("{MEMBER_PREFIX}{user_id}"),
+    }
+}
+
+pub fn member_email(slug: &Slug, email: &str) -> Key {
+    Key {
+        pk: workspace_partition(slug),
+        sk: format!("{MEMBER_EMAIL_PREFIX}{email}"),
+    }
+}
+
+pub fn invitation(slug: &Slug, id: &str) -> Key {
+    Key {
+        pk: workspace_partition(slug),
+        sk: format!("{INVITATION_PREFIX}{id}"),
+    }
+}
+
+pub fn invitee(slug: &Slug, email: &str) -> Key {
+    Key {
+        pk: workspace_partition(slug),
+        sk: format!("{INVITEE_PREFIX}{email}"),
+    }
+}
+
+/// One audit entry per event and subject, so writing it twice is writing it once.
+pub fn audit(slug: &Slug, event: &str, subject: &str) -> Key {
+    Key {
+        pk: workspace_partition(slug),
+        sk: format!("{AUDIT_PREFIX}{event}#{subject}"),
     }
 }
 

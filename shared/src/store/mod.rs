@@ -2,8 +2,10 @@
 //! `TransactWriteItems` or one conditional write whose conditions carry the rule; a
 //! cancelled transaction is explained from `cancellation_reasons()` without a second read.
 
+mod audit;
 mod domains;
 mod files;
+mod invitations;
 pub mod items;
 pub mod keys;
 mod plans;
@@ -24,6 +26,7 @@ use serde::de::DeserializeOwned;
 use crate::error::ApiError;
 
 pub use files::NewFile;
+pub use invitations::{Accepted, IssuedInvitation, NewInvitation, effective_status};
 pub use plans::{MAX_WORKSPACES_OVERRIDE, OverrideChange, PlanChange, PlanState};
 pub use quotas::Usage;
 pub use transact::{CancelReason, TxOutcome};

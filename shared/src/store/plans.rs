@@ -69,6 +69,7 @@ impl Store {
                 kind: kind::USER.into(),
                 user_id: user_id.to_string(),
                 email: None,
+                email_verified: false,
                 plan: Plan::default(),
                 override_workspaces: None,
                 override_members: None,

@@ -9,7 +9,7 @@ use aws_sdk_dynamodb::types::{
 };
 use serde_json::{Map, Value};
 
-use super::items::{MemberItem, MembershipItem, UserItem, WorkspaceItem, kind};
+use super::items::{MemberEmailItem, MemberItem, MembershipItem, UserItem, WorkspaceItem, kind};
 use super::transact::backoff;
 use super::{Item, Store, TxOutcome, from_item, keys, n, now_rfc3339, s, sdk_error, to_item};
 use crate::domain::slug::SlugSource;
@@ -45,11 +45,23 @@ pub struct WorkspaceWithRole {
     pub is_creator: bool,
 }
 
-fn all_old() -> ReturnValuesOnConditionCheckFailure {
+/// The marker that makes an address a member's (I2).
+pub(crate) fn member_email_item(slug: &Slug, email: &str, user_id: &str) -> MemberEmailItem {
+    let key = keys::member_email(slug, email);
+    MemberEmailItem {
+        pk: key.pk,
+        sk: key.sk,
+        kind: kind::MEMBER_EMAIL.into(),
+        email: email.to_string(),
+        user_id: user_id.to_string(),
+    }
+}
+
+pub(crate) fn all_old() -> ReturnValuesOnConditionCheckFailure {
     ReturnValuesOnConditionCheckFailure::AllOld
 }
 
-fn built<T, E: std::fmt::Display>(result: Result<T, E>) -> Result<T, ApiError> {
+pub(crate) fn built<T, E: std::fmt::Display>(result: Result<T, E>) -> Result<T, ApiError> {
     result.map_err(ApiError::internal)
 }
 
@@ -147,7 +159,7 @@ impl Store {
                     .expression_attribute_values(":version", n(version))
                     .expression_attribute_values(":limit", n(limits.workspaces)),
             };
-            let actions = vec![
+            let mut actions = vec![
                 TransactWriteItem::builder()
                     .update(built(count_creation.build())?)
                     .build(),
@@ -177,6 +189,20 @@ impl Store {
                     )?)
                     .build(),
             ];
+            // The creator's address is a member's from the start (I2: inviting it is 409).
+            if let Some(email) = &caller.email {
+                let marker = member_email_item(&slug, email.as_str(), &caller.user_id);
+                actions.push(
+                    TransactWriteItem::builder()
+                        .put(built(
+                            Put::builder()
+                                .table_name(&self.table)
+                                .set_item(Some(to_item(&marker)?))
+                                .build(),
+                        )?)
+                        .build(),
+                );
+            }
             match self.transact(actions).await? {
                 TxOutcome::Committed => {
                     return Ok(WorkspaceWithRole {

@@ -1,7 +1,7 @@
 //! Prints a local bearer token: `mint-token EMAIL [--admin] [--unverified] [--sub ID]`.
 //! The `sub` defaults to a stable id derived from the email, so the same email is the same user.
 
-use gopimi_local::authorizer::{DEFAULT_LOCAL_JWT_SECRET, TokenRequest, mint};
+use gopimi_local::authorizer::{DEFAULT_LOCAL_JWT_SECRET, TokenRequest, local_user_id, mint};
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -48,13 +48,4 @@ fn main() {
         },
     );
     println!("{token}");
-}
-
-/// A stable, Cognito-like (UUID) user id for an email.
-fn local_user_id(email: &str) -> String {
-    uuid::Uuid::new_v5(
-        &uuid::Uuid::NAMESPACE_URL,
-        format!("gopimi-local:{email}").as_bytes(),
-    )
-    .to_string()
 }
