@@ -2,6 +2,7 @@
 //! FilterCriteria that decide which records reach it (the local stream pump applies the same).
 //! Every consumer is idempotent: a record may arrive twice, or after a crash half-way.
 
+pub mod member_removed;
 pub mod workspace_deleted;
 
 use aws_lambda_events::event::dynamodb::{Event as DynamoDbEvent, EventRecord};
@@ -23,11 +24,18 @@ pub struct StreamConsumer {
     pub handle_record: RecordHandler,
 }
 
-pub static STREAM_CONSUMERS: &[StreamConsumer] = &[StreamConsumer {
-    function: "workspace-deleted",
-    summary: "Removes a deleted workspace's members, memberships and contents",
-    handle_record: |app, record| Box::pin(workspace_deleted::handle(app, record)),
-}];
+pub static STREAM_CONSUMERS: &[StreamConsumer] = &[
+    StreamConsumer {
+        function: "workspace-deleted",
+        summary: "Removes a deleted workspace's members, memberships and contents",
+        handle_record: |app, record| Box::pin(workspace_deleted::handle(app, record)),
+    },
+    StreamConsumer {
+        function: "member-removed",
+        summary: "Unassigns a removed member's tickets in that workspace",
+        handle_record: |app, record| Box::pin(member_removed::handle(app, record)),
+    },
+];
 
 pub fn consumer(function: &str) -> Option<&'static StreamConsumer> {
     STREAM_CONSUMERS.iter().find(|c| c.function == function)

@@ -2,4 +2,6 @@
 //! domain intent to the store.
 
 pub mod me;
+pub mod members;
+pub mod tickets;
 pub mod workspaces;

@@ -6,17 +6,21 @@
 //! | a user's membership (lists "my workspaces", strongly consistent) | `USER#{user_id}` | `WORKSPACE#{slug}` |
 //! | workspace: name, settings, counters and limits | `WS#{slug}` | `META` |
 //! | member of a workspace | `WS#{slug}` | `MEMBER#{user_id}` |
+//! | ticket | `WS#{slug}` | `TICKET#{id}` |
+//! | record of a removal (triggers `member-removed`; expires) | `WS#{slug}` | `REMOVAL#{user_id}#{removed_at}` |
 
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use crate::domain::Slug;
+use crate::domain::{Slug, TicketId};
 
 pub const PROFILE: &str = "PROFILE";
 pub const META: &str = "META";
 pub const MEMBERSHIP_PREFIX: &str = "WORKSPACE#";
 pub const MEMBER_PREFIX: &str = "MEMBER#";
+pub const TICKET_PREFIX: &str = "TICKET#";
+pub const REMOVAL_PREFIX: &str = "REMOVAL#";
 
 /// A primary key: partition and sort key.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -67,5 +71,19 @@ pub fn member(slug: &Slug, user_id: &str) -> Key {
     Key {
         pk: workspace_partition(slug),
         sk: format!("{MEMBER_PREFIX}{user_id}"),
+    }
+}
+
+pub fn ticket(slug: &Slug, id: &TicketId) -> Key {
+    Key {
+        pk: workspace_partition(slug),
+        sk: format!("{TICKET_PREFIX}{id}"),
+    }
+}
+
+pub fn removal(slug: &Slug, user_id: &str, removed_at: &str) -> Key {
+    Key {
+        pk: workspace_partition(slug),
+        sk: format!("{REMOVAL_PREFIX}{user_id}#{removed_at}"),
     }
 }

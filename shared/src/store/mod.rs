@@ -4,7 +4,9 @@
 
 pub mod items;
 pub mod keys;
+mod members;
 mod purge;
+mod tickets;
 mod transact;
 mod users;
 mod workspaces;
@@ -18,6 +20,8 @@ use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
 
+pub use members::MemberPage;
+pub use tickets::{NewTicket, TicketFilter, TicketPatch};
 pub use transact::{CancelReason, TxOutcome};
 pub use workspaces::{NewWorkspace, WorkspacePatch, WorkspaceWithRole};
 
@@ -64,6 +68,12 @@ pub fn n(value: impl ToString) -> AttributeValue {
 /// The current time as RFC 3339, UTC, seconds precision.
 pub fn now_rfc3339() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// The current time as RFC 3339, UTC, with microseconds: fixed width, so two stamps compare
+/// as text (assignments against removals).
+pub fn now_rfc3339_micros() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }
 
 /// Turns any SDK error into a logged 500; the caller's problem never carries it.

@@ -45,11 +45,11 @@ pub struct WorkspaceWithRole {
     pub is_creator: bool,
 }
 
-fn all_old() -> ReturnValuesOnConditionCheckFailure {
+pub(super) fn all_old() -> ReturnValuesOnConditionCheckFailure {
     ReturnValuesOnConditionCheckFailure::AllOld
 }
 
-fn built<T, E: std::fmt::Display>(result: Result<T, E>) -> Result<T, ApiError> {
+pub(super) fn built<T, E: std::fmt::Display>(result: Result<T, E>) -> Result<T, ApiError> {
     result.map_err(ApiError::internal)
 }
 
