@@ -460,3 +460,31 @@ pub async fn seed_member(
         .await
         .expect("seeding a member");
 }
+
+/// A DynamoDB stream INSERT record of `item`, in the shape Lambda delivers it, to drive a
+/// stream consumer directly (twice, after a crash, in a batch with other records).
+pub fn insert_record<T: serde::Serialize>(
+    item: &T,
+    sequence_number: &str,
+) -> aws_lambda_events::event::dynamodb::EventRecord {
+    let image: serde_dynamo::Item = serde_dynamo::to_item(item).expect("an item");
+    let image = serde_json::to_value(image).expect("stream image JSON");
+    let keys = json!({"pk": image["pk"].clone(), "sk": image["sk"].clone()});
+    serde_json::from_value(json!({
+        "eventID": format!("test-{sequence_number}"),
+        "eventName": "INSERT",
+        "eventVersion": "1.1",
+        "eventSource": "aws:dynamodb",
+        "awsRegion": "us-east-1",
+        "dynamodb": {
+            "ApproximateCreationDateTime": 1796292990,
+            "Keys": keys,
+            "NewImage": image,
+            "SequenceNumber": sequence_number,
+            "SizeBytes": 256,
+            "StreamViewType": "NEW_AND_OLD_IMAGES",
+        },
+        "eventSourceARN": "arn:aws:dynamodb:us-east-1:123456789012:table/gopimi-test/stream/2026-12-01T00:00:00.000",
+    }))
+    .expect("a Lambda DynamoDB stream record")
+}
