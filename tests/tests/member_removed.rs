@@ -485,3 +485,44 @@ async fn m2_the_sample_stream_event_is_a_removal_the_consumer_handles() {
         &removal.user_id,
     );
 }
+
+#[tokio::test]
+async fn r1_a_sparse_filter_reads_on_across_many_short_pages() {
+    let api = Api::new().await;
+    let owner = User::new();
+    let member = User::new();
+    let slug = api.create_workspace(&owner, "Desk").await;
+    seed_member(&api.app, &slug, &member, Role::Member).await;
+    // Two matches after 300 others, two more after another 300, then 100 others.
+    let mut expected = Vec::new();
+    for _ in 0..2 {
+        seed_tickets(&api.app, &slug, 300, None).await;
+        tokio::time::sleep(Duration::from_millis(2)).await;
+        for _ in 0..2 {
+            expected.extend(seed_tickets(&api.app, &slug, 1, Some(&member.id)).await);
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+    }
+    seed_tickets(&api.app, &slug, 100, None).await;
+    for limit in [1, 3, 100] {
+        let mut seen = Vec::new();
+        let base = format!("/workspaces/{slug}/tickets?assignee=me&limit={limit}");
+        let mut uri = base.clone();
+        loop {
+            let page = api.get(&member, &uri).await;
+            let page = page.expect(200);
+            seen.extend(
+                page["items"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|t| t["id"].as_str().unwrap().to_string()),
+            );
+            match page["next_cursor"].as_str() {
+                Some(cursor) => uri = format!("{base}&cursor={cursor}"),
+                None => break,
+            }
+        }
+        assert_eq!(seen, expected, "limit {limit}");
+    }
+}
