@@ -13,7 +13,9 @@ use lambda_http::{Body, Request, RequestExt, Response};
 
 use crate::App;
 use crate::error::ApiError;
-use crate::handlers::{admin, domains, files, invitations, me, usage, webhooks, workspaces};
+use crate::handlers::{
+    admin, domains, files, invitations, me, members, tickets, usage, webhooks, workspaces,
+};
 use crate::http::reply::problem_response;
 use crate::http::{Call, Reply};
 use crate::observability::DYNAMODB_CALLS;
@@ -270,6 +272,62 @@ pub static ROUTES: &[Route] = &[
         Public,
         invitations::decline,
         "Decline the invitation; its seat is freed"
+    ),
+    route!(
+        "list-members",
+        "GET",
+        "/workspaces/{slug}/members",
+        Member,
+        members::list,
+        "The members of the workspace: email, role, joined_at"
+    ),
+    route!(
+        "update-member",
+        "PATCH",
+        "/workspaces/{slug}/members/{user_id}",
+        Owner,
+        members::update,
+        "Change a member's role (never the creator's)"
+    ),
+    route!(
+        "remove-member",
+        "DELETE",
+        "/workspaces/{slug}/members/{user_id}",
+        Owner,
+        members::remove,
+        "Remove a member (owners), or leave (`me`); never the creator"
+    ),
+    route!(
+        "create-ticket",
+        "POST",
+        "/workspaces/{slug}/tickets",
+        Member,
+        tickets::create,
+        "Create a ticket, optionally assigned to a member"
+    ),
+    route!(
+        "list-tickets",
+        "GET",
+        "/workspaces/{slug}/tickets",
+        Member,
+        tickets::list,
+        "Tickets, filtered by assignee, unassigned or status"
+    ),
+    route!(
+        "get-ticket",
+        "GET",
+        "/workspaces/{slug}/tickets/{id}",
+        Member,
+        tickets::get,
+        "One ticket"
+    ),
+    route!(
+        "update-ticket",
+        "PATCH",
+        "/workspaces/{slug}/tickets/{id}",
+        Member,
+        tickets::update,
+        "Change a ticket's subject, status or assignee"
     ),
 ];
 

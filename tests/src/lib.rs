@@ -393,8 +393,9 @@ pub async fn partition(
     items
 }
 
-/// Puts `user` into the workspace as `role` by writing the membership items and taking a
-/// seat, the way an accepted invitation does: setup for tests about what members may do.
+/// Puts `user` into the workspace as `role` by writing the membership items (and the marker of
+/// their address) and taking a seat, the way an accepted invitation does: setup for tests
+/// about what members may do.
 pub async fn seed_member(
     app: &App,
     slug: &str,
@@ -450,9 +451,17 @@ pub async fn seed_member(
         .expression_attribute_values(":one", n(1))
         .build()
         .unwrap();
+    let marker = gopimi_workspaces::store::items::MemberEmailItem {
+        pk: keys::member_email(&slug, &user.email.to_lowercase()).pk,
+        sk: keys::member_email(&slug, &user.email.to_lowercase()).sk,
+        kind: kind::MEMBER_EMAIL.into(),
+        email: user.email.to_lowercase(),
+        user_id: user.id.clone(),
+    };
     app.store
         .client()
         .transact_write_items()
+        .transact_items(put(to_item(&marker).unwrap()))
         .transact_items(put(to_item(&member).unwrap()))
         .transact_items(put(to_item(&membership).unwrap()))
         .transact_items(TransactWriteItem::builder().update(seat).build())
@@ -523,4 +532,32 @@ pub fn user_with_email(email: &str) -> User {
         email: email.to_string(),
         ..User::new()
     }
+}
+
+/// A DynamoDB stream INSERT record of `item`, in the shape Lambda delivers it, to drive a
+/// stream consumer directly (twice, after a crash, in a batch with other records).
+pub fn insert_record<T: serde::Serialize>(
+    item: &T,
+    sequence_number: &str,
+) -> aws_lambda_events::event::dynamodb::EventRecord {
+    let image: serde_dynamo::Item = serde_dynamo::to_item(item).expect("an item");
+    let image = serde_json::to_value(image).expect("stream image JSON");
+    let keys = json!({"pk": image["pk"].clone(), "sk": image["sk"].clone()});
+    serde_json::from_value(json!({
+        "eventID": format!("test-{sequence_number}"),
+        "eventName": "INSERT",
+        "eventVersion": "1.1",
+        "eventSource": "aws:dynamodb",
+        "awsRegion": "us-east-1",
+        "dynamodb": {
+            "ApproximateCreationDateTime": 1796292990,
+            "Keys": keys,
+            "NewImage": image,
+            "SequenceNumber": sequence_number,
+            "SizeBytes": 256,
+            "StreamViewType": "NEW_AND_OLD_IMAGES",
+        },
+        "eventSourceARN": "arn:aws:dynamodb:us-east-1:123456789012:table/gopimi-test/stream/2026-12-01T00:00:00.000",
+    }))
+    .expect("a Lambda DynamoDB stream record")
 }

@@ -303,3 +303,50 @@ async fn the_sample_events_drive_the_workspace_lifecycle() {
     let again = handle_batch(&app, consumer, &event).await;
     assert!(again.batch_item_failures.is_empty());
 }
+
+#[test]
+fn every_stream_consumer_has_a_real_stream_event_that_its_filter_selects() {
+    let template = Template::load_default().unwrap();
+    let functions = template.stream_functions().unwrap();
+    for consumer in STREAM_CONSUMERS {
+        let event = read_json(&format!("events/{}.json", consumer.function));
+        let records = event["Records"]
+            .as_array()
+            .expect("a stream event has Records");
+        assert!(!records.is_empty(), "{}", consumer.function);
+        let function = functions
+            .iter()
+            .find(|f| f.binary == consumer.function)
+            .unwrap();
+        for record in records {
+            assert_eq!(
+                record["eventSource"], "aws:dynamodb",
+                "{}",
+                consumer.function
+            );
+            assert!(
+                function.filter_patterns.iter().any(|pattern| {
+                    gopimi_local::filter::matches(&serde_json::from_str(pattern).unwrap(), record)
+                }),
+                "{}: the template's FilterCriteria do not select its sample record",
+                consumer.function
+            );
+            // And no other consumer's filter selects it by accident.
+            for other in functions.iter().filter(|f| f.binary != consumer.function) {
+                assert!(
+                    !other.filter_patterns.iter().any(|pattern| {
+                        gopimi_local::filter::matches(
+                            &serde_json::from_str(pattern).unwrap(),
+                            record,
+                        )
+                    }),
+                    "{}'s sample also reaches {}",
+                    consumer.function,
+                    other.binary
+                );
+            }
+        }
+        serde_json::from_value::<aws_lambda_events::event::dynamodb::Event>(event)
+            .unwrap_or_else(|e| panic!("{}: not a Lambda DynamoDB event: {e}", consumer.function));
+    }
+}

@@ -7,6 +7,7 @@ pub mod invitation;
 pub mod plan;
 pub mod role;
 pub mod slug;
+pub mod ticket;
 pub mod webhook;
 pub mod workspace;
 
@@ -16,4 +17,5 @@ pub use invitation::{EmailStatus, InvitationStatus, InvitationToken};
 pub use plan::{LimitOverrides, Limits, Plan, Resource};
 pub use role::Role;
 pub use slug::Slug;
+pub use ticket::{TicketId, TicketStatus, TicketSubject};
 pub use webhook::{WebhookEvent, WebhookUrl};

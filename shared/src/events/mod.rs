@@ -3,6 +3,7 @@
 //! Every consumer is idempotent: a record may arrive twice, or after a crash half-way.
 
 pub mod invitation_accepted;
+pub mod member_removed;
 pub mod workspace_deleted;
 
 use aws_lambda_events::event::dynamodb::{Event as DynamoDbEvent, EventRecord};
@@ -34,6 +35,11 @@ pub static STREAM_CONSUMERS: &[StreamConsumer] = &[
         function: "invitation-accepted",
         summary: "Audits an accepted invitation and emails the inviter that the person joined",
         handle_record: |app, record| Box::pin(invitation_accepted::handle(app, record)),
+    },
+    StreamConsumer {
+        function: "member-removed",
+        summary: "Unassigns a removed member's tickets in that workspace",
+        handle_record: |app, record| Box::pin(member_removed::handle(app, record)),
     },
 ];
 

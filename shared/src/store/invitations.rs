@@ -651,17 +651,24 @@ impl Store {
         ])
     }
 
-    /// M3: cancels every pending invitation `inviter_id` sent in the workspace, each freeing
-    /// its seat. Safe to run again; returns how many this run cancelled.
+    /// M3: cancels every pending invitation `inviter_id` sent in the workspace up to
+    /// `sent_until` (RFC 3339; the removal's time, so invitations sent after a rejoin stay),
+    /// each freeing its seat. Safe to run again; returns how many this run cancelled.
     pub async fn cancel_invitations_sent_by(
         &self,
         slug: &Slug,
         inviter_id: &str,
+        sent_until: &str,
     ) -> Result<usize, ApiError> {
         let sent = self
-            .pending_invitations(slug, "invited_by = :inviter", |q| {
-                q.expression_attribute_values(":inviter", s(inviter_id))
-            })
+            .pending_invitations(
+                slug,
+                "invited_by = :inviter AND created_at <= :until",
+                |q| {
+                    q.expression_attribute_values(":inviter", s(inviter_id))
+                        .expression_attribute_values(":until", s(sent_until))
+                },
+            )
             .await?;
         let mut cancelled = 0;
         for invitation in sent {

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{
-    EmailStatus, InvitationStatus, LimitOverrides, Limits, Plan, Role, WebhookEvent,
+    EmailStatus, InvitationStatus, LimitOverrides, Limits, Plan, Role, TicketStatus, WebhookEvent,
 };
 
 /// Counter and limit attribute names, used in condition and update expressions.
@@ -270,6 +270,47 @@ pub struct FileItem {
     pub created_at: String,
 }
 
+/// A ticket (X1). `assigned_at` goes with `assignee_id`: the `member-removed` consumer only
+/// clears assignments made before the removal (the user may have rejoined since).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct TicketItem {
+    pub pk: String,
+    pub sk: String,
+    pub kind: String,
+    pub slug: String,
+    pub id: String,
+    pub subject: String,
+    pub status: TicketStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignee_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assigned_at: Option<String>,
+    pub created_by: String,
+    pub created_at: String,
+    pub updated_at: String,
+    /// Bumped by every update through the API; updates are conditioned on it.
+    #[serde(default)]
+    pub version: u64,
+}
+
+/// Written in the same transaction that removes a member; its INSERT on the stream triggers
+/// the `member-removed` consumer, and it carries what the consumer needs. Expires by TTL.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct MemberRemovalItem {
+    pub pk: String,
+    pub sk: String,
+    pub kind: String,
+    pub slug: String,
+    pub user_id: String,
+    pub role: Role,
+    /// Who removed them (the user themselves when they left).
+    pub removed_by: String,
+    /// RFC 3339 with microseconds, comparable as text with `assigned_at`.
+    pub removed_at: String,
+    /// Epoch seconds; DynamoDB's TTL deletes the record after this.
+    pub expire_at: i64,
+}
+
 pub mod kind {
     pub const USER: &str = "user";
     pub const WORKSPACE: &str = "workspace";
@@ -282,4 +323,6 @@ pub mod kind {
     pub const DOMAIN: &str = "domain";
     pub const WEBHOOK: &str = "webhook";
     pub const FILE: &str = "file";
+    pub const TICKET: &str = "ticket";
+    pub const MEMBER_REMOVAL: &str = "member_removal";
 }

@@ -13,12 +13,14 @@
 //! | custom domain of a workspace (the key makes it unique there) | `WS#{slug}` | `DOMAIN#{domain}` |
 //! | webhook | `WS#{slug}` | `WEBHOOK#{id}` |
 //! | file record (counts against storage) | `WS#{slug}` | `FILE#{id}` |
+//! | ticket | `WS#{slug}` | `TICKET#{id}` |
+//! | record of a removal (triggers `member-removed`; expires) | `WS#{slug}` | `REMOVAL#{user_id}#{removed_at}` |
 
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use crate::domain::{Hostname, Slug};
+use crate::domain::{Hostname, Slug, TicketId};
 
 pub const PROFILE: &str = "PROFILE";
 pub const META: &str = "META";
@@ -31,6 +33,8 @@ pub const AUDIT_PREFIX: &str = "AUDIT#";
 pub const DOMAIN_PREFIX: &str = "DOMAIN#";
 pub const WEBHOOK_PREFIX: &str = "WEBHOOK#";
 pub const FILE_PREFIX: &str = "FILE#";
+pub const TICKET_PREFIX: &str = "TICKET#";
+pub const REMOVAL_PREFIX: &str = "REMOVAL#";
 
 /// A primary key: partition and sort key.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -131,5 +135,19 @@ pub fn file(slug: &Slug, id: &str) -> Key {
     Key {
         pk: workspace_partition(slug),
         sk: format!("{FILE_PREFIX}{id}"),
+    }
+}
+
+pub fn ticket(slug: &Slug, id: &TicketId) -> Key {
+    Key {
+        pk: workspace_partition(slug),
+        sk: format!("{TICKET_PREFIX}{id}"),
+    }
+}
+
+pub fn removal(slug: &Slug, user_id: &str, removed_at: &str) -> Key {
+    Key {
+        pk: workspace_partition(slug),
+        sk: format!("{REMOVAL_PREFIX}{user_id}#{removed_at}"),
     }
 }

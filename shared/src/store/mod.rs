@@ -8,9 +8,11 @@ mod files;
 mod invitations;
 pub mod items;
 pub mod keys;
+mod members;
 mod plans;
 mod purge;
 pub mod quotas;
+mod tickets;
 mod transact;
 mod users;
 mod webhooks;
@@ -27,8 +29,10 @@ use crate::error::ApiError;
 
 pub use files::NewFile;
 pub use invitations::{Accepted, IssuedInvitation, NewInvitation, effective_status};
+pub use members::MemberPage;
 pub use plans::{MAX_WORKSPACES_OVERRIDE, OverrideChange, PlanChange, PlanState};
 pub use quotas::Usage;
+pub use tickets::{NewTicket, TicketFilter, TicketPatch};
 pub use transact::{CancelReason, TxOutcome};
 pub use webhooks::NewWebhook;
 pub use workspaces::{NewWorkspace, WorkspacePatch, WorkspaceWithRole};
@@ -76,6 +80,12 @@ pub fn n(value: impl ToString) -> AttributeValue {
 /// The current time as RFC 3339, UTC, seconds precision.
 pub fn now_rfc3339() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// The current time as RFC 3339, UTC, with microseconds: fixed width, so two stamps compare
+/// as text (assignments against removals).
+pub fn now_rfc3339_micros() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }
 
 /// Turns any SDK error into a logged 500; the caller's problem never carries it.

@@ -11,7 +11,7 @@ use super::{Item, Store, TxOutcome, from_item, keys, n, s, sdk_error};
 use crate::domain::{LimitOverrides, Limits, Plan, Slug};
 use crate::error::ApiError;
 
-const CHANGE_ATTEMPTS: u32 = 8;
+const CHANGE_ATTEMPTS: u32 = 30;
 
 /// The largest workspace-creation override. One transaction updates every workspace a user
 /// created (at most 100 actions, one of them the user item), so the count stays below that.
@@ -109,7 +109,7 @@ impl Store {
                 // or a workspace went away: read everything again.
                 TxOutcome::Cancelled(reasons) => {
                     tracing::debug!(attempt, ?reasons, "plan change lost a race; retrying");
-                    backoff(attempt.min(3)).await;
+                    backoff(attempt.min(5)).await;
                 }
             }
         }

@@ -20,7 +20,7 @@ use crate::http::page::{Cursor, Page, PageRequest};
 use crate::identity::Caller;
 
 /// How many times creation is tried when a slug collides or the user's item moved under it.
-const CREATE_ATTEMPTS: u32 = 10;
+const CREATE_ATTEMPTS: u32 = 30;
 /// Read-then-conditional-write loops (settings merge) give up after this many lost races.
 const UPDATE_ATTEMPTS: u32 = 8;
 
@@ -237,7 +237,7 @@ impl Store {
                             "create workspace cancelled unexpectedly: {reasons:?}"
                         )));
                     }
-                    backoff(attempt.min(3)).await;
+                    backoff(attempt.min(5)).await;
                 }
             }
         }

@@ -1,0 +1,6 @@
+//! Lambda function for `GET /workspaces/{slug}/members`.
+
+#[tokio::main]
+async fn main() -> Result<(), gopimi_workspaces::lambda::Error> {
+    gopimi_workspaces::lambda::serve_route("list-members").await
+}
