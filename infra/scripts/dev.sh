@@ -50,6 +50,9 @@ cat <<BANNER
          -H 'content-type: application/json' -d '{"name": "Acme Support"}'
     curl -s http://localhost:$API_PORT/workspaces -H "Authorization: Bearer \$TOKEN"
 
+  Data is kept in .local/dynamodb between runs (make clean starts afresh). New users are on
+  the Lite plan: one workspace each. README.md has a tour of every capability.
+
   Ctrl-C stops everything.
 
 BANNER

@@ -1318,6 +1318,11 @@ async fn i9_local_sign_up_runs_pre_sign_up_and_its_token_accepts_the_invitation(
     .await;
     assert_eq!(status, 201);
     assert_eq!(signed_up["email_verified"], true);
+    // The signed-up user is the user `make token` mints for that address.
+    assert_eq!(
+        signed_up["user_id"],
+        gopimi_local::authorizer::local_user_id(&address)
+    );
     let bearer = signed_up["token"].as_str().unwrap();
     let (status, accepted) = local_server(
         api.app.clone(),

@@ -153,8 +153,8 @@ async fn local_sign_up(gateway: &LocalGateway, method: &str, body: &[u8]) -> Res
             "email is not a valid address",
         ));
     };
-    let user_id =
-        uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, email.as_str().as_bytes()).to_string();
+    // The same id `make token` gives this address: one email, one local user.
+    let user_id = authorizer::local_user_id(email.as_str());
     let mut metadata = serde_json::Map::new();
     if let Some(token) = &request.invitation_token {
         metadata.insert(INVITATION_TOKEN_KEY.into(), json!(token));

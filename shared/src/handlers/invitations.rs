@@ -128,12 +128,10 @@ pub async fn list(app: &App, call: Call) -> Result<Reply, ApiError> {
     }))
 }
 
-/// An invitation id from the path; anything else names no invitation (404).
+/// An invitation id from the path (see `resource_id`: the caller's role is checked before a
+/// malformed id is found to name nothing).
 fn invitation_id(call: &Call) -> Result<String, ApiError> {
-    let raw = call.path("id")?;
-    uuid::Uuid::parse_str(raw)
-        .map(|id| id.to_string())
-        .map_err(|_| ApiError::not_found("no such invitation"))
+    super::resource_id(call, "no such invitation")
 }
 
 /// `DELETE /workspaces/{slug}/invitations/{id}` (owners; I7).

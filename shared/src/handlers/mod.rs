@@ -15,7 +15,7 @@ pub mod workspaces;
 use crate::error::ApiError;
 use crate::http::Call;
 
-/// An `{id}` path parameter naming a webhook or file. The service issues UUIDs; any other id
+/// An `{id}` path parameter naming a webhook, file or invitation. The service issues UUIDs; any other id
 /// of safe characters is passed on and simply names nothing (so the caller's role is still
 /// checked first: a member asking an owner-only route gets 403, not 404). Anything that could
 /// not be a key at all is 404 at once.
