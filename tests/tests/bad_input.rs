@@ -113,3 +113,35 @@ async fn bodies_on_read_endpoints_are_refused() {
         .await
         .expect(200);
 }
+
+#[tokio::test]
+async fn bodies_must_be_json_objects_not_arrays_or_scalars() {
+    let api = Api::new().await;
+    let ada = User::new();
+    for body in [&b"[\"Array WS\"]"[..], b"\"Acme\"", b"42", b"null", b"true"] {
+        let answer = api
+            .send(Some(&ada), "POST", "/workspaces", Some(body))
+            .await;
+        answer.expect_problem(400, "invalid_field");
+    }
+    assert_eq!(user_partition(&api, &ada).await, 0, "nothing was written");
+    let slug = api.create_workspace(&ada, "Objects only").await;
+    let answer = api
+        .send(
+            Some(&ada),
+            "PATCH",
+            &format!("/workspaces/{slug}"),
+            Some(b"[\"x\"]"),
+        )
+        .await;
+    answer.expect_problem(400, "invalid_field");
+    let answer = api
+        .send(
+            Some(&ada),
+            "POST",
+            &format!("/workspaces/{slug}/tickets"),
+            Some(b"[\"subject\"]"),
+        )
+        .await;
+    answer.expect_problem(400, "invalid_field");
+}

@@ -942,7 +942,7 @@ async fn m3_cancel_invitations_sent_by_frees_their_seats_and_is_idempotent() {
         .cancel_invitations_sent_by(
             &slug_value,
             &co_owner.id,
-            &gopimi_workspaces::store::now_rfc3339(),
+            &gopimi_workspaces::store::now_rfc3339_micros(),
         )
         .await
         .unwrap();
@@ -954,7 +954,7 @@ async fn m3_cancel_invitations_sent_by_frees_their_seats_and_is_idempotent() {
             .cancel_invitations_sent_by(
                 &slug_value,
                 &co_owner.id,
-                &gopimi_workspaces::store::now_rfc3339()
+                &gopimi_workspaces::store::now_rfc3339_micros()
             )
             .await
             .unwrap(),
@@ -1343,4 +1343,21 @@ async fn i9_local_sign_up_runs_pre_sign_up_and_its_token_accepts_the_invitation(
     .await;
     assert_eq!(status, 200);
     assert_eq!(joined["role"], "member");
+}
+
+#[tokio::test]
+async fn i1_an_address_with_a_display_name_is_not_an_address() {
+    let api = Api::new().await;
+    let (owner, slug) = workspace(&api).await;
+    let uri = format!("/workspaces/{slug}/invitations");
+    for email in [
+        format!("Me <{}>", owner.email),
+        "Bob <bob@example.com>".to_string(),
+        "\"bob\"@example.com".to_string(),
+    ] {
+        api.post(&owner, &uri, json!({ "email": email }))
+            .await
+            .expect_problem(400, "invalid_email");
+    }
+    assert_eq!(seats(&api.app, &slug).await, 1, "no seat was taken");
 }

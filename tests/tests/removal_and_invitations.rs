@@ -30,10 +30,15 @@ async fn business_workspace(api: &Api) -> (User, String) {
 }
 
 async fn invite(api: &Api, from: &User, slug: &str, email: &str) -> String {
+    invite_as(api, from, slug, email, "member").await
+}
+
+/// Invites `email` as `role` and returns the token from the email.
+async fn invite_as(api: &Api, from: &User, slug: &str, email: &str, role: &str) -> String {
     api.post(
         from,
         &format!("/workspaces/{slug}/invitations"),
-        json!({"email": email}),
+        json!({"email": email, "role": role}),
     )
     .await
     .expect(201);
@@ -149,4 +154,49 @@ async fn m4_a_removed_member_can_be_invited_again_and_rejoin() {
         1
     );
     assert_eq!(seats_used(&api, &owner, &slug).await, 2);
+}
+
+#[tokio::test]
+async fn m3_invitations_sent_after_rejoining_are_kept() {
+    let api = Api::new().await;
+    let (owner, slug) = business_workspace(&api).await;
+    let email = address("ana");
+    let ana = user_with_email(&email);
+    let token = invite_as(&api, &owner, &slug, &email, "owner").await;
+    api.post(&ana, &format!("/invitations/{token}/accept"), json!({}))
+        .await
+        .expect(200);
+    let before = invite(&api, &ana, &slug, &address("before")).await;
+
+    // Removed, invited back and rejoined at once, then she invites someone: all before the
+    // member-removed function has run.
+    api.delete(&owner, &format!("/workspaces/{slug}/members/{}", ana.id))
+        .await
+        .expect(204);
+    let again = invite_as(&api, &owner, &slug, &email, "owner").await;
+    api.post(&ana, &format!("/invitations/{again}/accept"), json!({}))
+        .await
+        .expect(200);
+    let after = invite(&api, &ana, &slug, &address("after")).await;
+
+    let check = api.clone();
+    let before_token = before.clone();
+    eventually(
+        "the pre-removal invitation to be cancelled",
+        Duration::from_secs(20),
+        || {
+            let (api, token) = (check.clone(), before_token.clone());
+            async move {
+                let preview = api
+                    .send(None, "GET", &format!("/invitations/{token}"), None)
+                    .await;
+                (preview.body["status"] == "cancelled").then_some(())
+            }
+        },
+    )
+    .await;
+    let kept = api
+        .send(None, "GET", &format!("/invitations/{after}"), None)
+        .await;
+    assert_eq!(kept.expect(200)["status"], "pending");
 }

@@ -11,6 +11,7 @@ use gopimi_workspaces::cognito::{INVITATION_TOKEN_KEY, pre_sign_up};
 use gopimi_workspaces::domain::Email;
 use gopimi_workspaces::error::ApiError;
 use gopimi_workspaces::http::Reply;
+use gopimi_workspaces::http::call::parse_json_object;
 use gopimi_workspaces::http::reply::problem_response;
 use gopimi_workspaces::routes::{Resolution, Router, dispatch, unmatched_response};
 use http::{HeaderValue, Method, header};
@@ -138,14 +139,9 @@ async fn local_sign_up(gateway: &LocalGateway, method: &str, body: &[u8]) -> Res
     if method != "POST" {
         return problem_response(&ApiError::MethodNotAllowed);
     }
-    let request: LocalSignUp = match serde_json::from_slice(body) {
+    let request: LocalSignUp = match parse_json_object(body) {
         Ok(request) => request,
-        Err(error) => {
-            return problem_response(&ApiError::bad_request(
-                "invalid_field",
-                format!("request body: {error}"),
-            ));
-        }
+        Err(error) => return problem_response(&error),
     };
     let Some(email) = Email::parse(&request.email) else {
         return problem_response(&ApiError::bad_request(

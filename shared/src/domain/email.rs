@@ -13,7 +13,13 @@ impl Email {
     /// Accepts what a person might type: surrounding spaces and any letter case.
     pub fn parse(raw: &str) -> Option<Email> {
         let normalized = raw.trim().to_lowercase();
+        // One bare address: no display name (`Bo <bo@example.com>`), quoting or comments,
+        // which the RFC allows but which would compare unequal to the same mailbox.
+        let bare = !normalized
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || "<>\"(),;:[]\\".contains(c));
         let valid = normalized.len() <= 254
+            && bare
             && email_address::EmailAddress::is_valid(&normalized)
             // A bare `user@host` is valid per RFC 5322 but undeliverable on the internet.
             && normalized.rsplit_once('@').is_some_and(|(_, domain)| domain.contains('.') && !domain.starts_with('['));

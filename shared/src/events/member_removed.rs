@@ -27,15 +27,11 @@ pub async fn handle(app: &App, record: &EventRecord) -> Result<(), ApiError> {
         .await?;
     tracing::info!(slug = %slug, unassigned, "removed member's tickets unassigned");
 
-    // M3: the invitations they sent up to their removal are cancelled, freeing the seats.
-    // Invitations are stamped to the second; the removal's second is included.
-    let removed_at = chrono::DateTime::parse_from_rfc3339(&removal.removed_at)
-        .map_err(|e| ApiError::internal(format!("removal record with a bad time: {e}")))?;
-    let sent_until = (removed_at.with_timezone(&chrono::Utc) + chrono::Duration::seconds(1))
-        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    // M3: the invitations they sent up to their removal are cancelled, freeing the seats
+    // (both times are microsecond stamps; what they sent after rejoining stays).
     let cancelled = app
         .store
-        .cancel_invitations_sent_by(&slug, &removal.user_id, &sent_until)
+        .cancel_invitations_sent_by(&slug, &removal.user_id, &removal.removed_at)
         .await?;
     tracing::info!(slug = %slug, cancelled, "removed member's pending invitations cancelled");
     Ok(())

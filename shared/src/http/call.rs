@@ -86,21 +86,11 @@ impl Call {
         self.query.first(name)
     }
 
-    /// Parses the JSON body into a typed request (`deny_unknown_fields` on the type).
+    /// Parses the JSON body into a typed request (`deny_unknown_fields` on the type). Every
+    /// request body of the API is a JSON object: serde would otherwise read an array into a
+    /// struct by position.
     pub fn json<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
-        if self.body.iter().all(u8::is_ascii_whitespace) {
-            return Err(ApiError::bad_request(
-                "missing_body",
-                "a JSON body is required",
-            ));
-        }
-        serde_json::from_slice(&self.body).map_err(|error| {
-            let kind = match error.classify() {
-                serde_json::error::Category::Data => "invalid_field",
-                _ => "malformed_json",
-            };
-            ApiError::bad_request(kind, format!("request body: {error}"))
-        })
+        parse_json_object(&self.body)
     }
 
     /// For endpoints that take no body: anything but nothing (or `{}`) is a 400.
@@ -116,4 +106,26 @@ impl Call {
             )),
         }
     }
+}
+
+/// A JSON object body as `T`: 400 `missing_body`, `malformed_json` (not JSON) or
+/// `invalid_field` (not an object, or not the fields `T` takes).
+pub fn parse_json_object<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::bad_request(
+            "missing_body",
+            "a JSON body is required",
+        ));
+    }
+    let value: serde_json::Value = serde_json::from_slice(body).map_err(|error| {
+        ApiError::bad_request("malformed_json", format!("request body: {error}"))
+    })?;
+    if !value.is_object() {
+        return Err(ApiError::bad_request(
+            "invalid_field",
+            "request body must be a JSON object",
+        ));
+    }
+    serde_json::from_value(value)
+        .map_err(|error| ApiError::bad_request("invalid_field", format!("request body: {error}")))
 }

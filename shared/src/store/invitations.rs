@@ -352,6 +352,7 @@ impl Store {
                 workspace_name: workspace.workspace.name.clone(),
                 token_hash: token.hash(),
                 created_at: rfc3339(now),
+                sent_at: super::now_rfc3339_micros(),
                 expires_at: rfc3339(now + ttl_seconds),
                 expires_at_epoch: now + ttl_seconds,
                 email_status: EmailStatus::Sending,
@@ -652,8 +653,9 @@ impl Store {
     }
 
     /// M3: cancels every pending invitation `inviter_id` sent in the workspace up to
-    /// `sent_until` (RFC 3339; the removal's time, so invitations sent after a rejoin stay),
-    /// each freeing its seat. Safe to run again; returns how many this run cancelled.
+    /// `sent_until` (RFC 3339 with microseconds: the removal's time, so invitations sent after
+    /// a rejoin stay), each freeing its seat. Safe to run again; returns how many this run
+    /// cancelled.
     pub async fn cancel_invitations_sent_by(
         &self,
         slug: &Slug,
@@ -661,14 +663,10 @@ impl Store {
         sent_until: &str,
     ) -> Result<usize, ApiError> {
         let sent = self
-            .pending_invitations(
-                slug,
-                "invited_by = :inviter AND created_at <= :until",
-                |q| {
-                    q.expression_attribute_values(":inviter", s(inviter_id))
-                        .expression_attribute_values(":until", s(sent_until))
-                },
-            )
+            .pending_invitations(slug, "invited_by = :inviter AND sent_at <= :until", |q| {
+                q.expression_attribute_values(":inviter", s(inviter_id))
+                    .expression_attribute_values(":until", s(sent_until))
+            })
             .await?;
         let mut cancelled = 0;
         for invitation in sent {

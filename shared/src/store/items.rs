@@ -183,6 +183,10 @@ pub struct InvitationItem {
     /// Hex SHA-256 of the current token; a resend replaces it (the old link is then 410).
     pub token_hash: String,
     pub created_at: String,
+    /// When the inviter sent it, to the microsecond (fixed width, compares as text with a
+    /// removal's time: M3 cancels only what a removed member sent before the removal).
+    #[serde(default)]
+    pub sent_at: String,
     /// RFC 3339 and epoch seconds of the same instant: the API shows the first, conditions
     /// compare the second.
     pub expires_at: String,
