@@ -27,7 +27,7 @@ use crate::domain::{
     Email, EmailStatus, InvitationStatus, InvitationToken, Plan, Resource, Role, Slug,
 };
 use crate::error::ApiError;
-use crate::http::page::{Cursor, Page, PageRequest};
+use crate::http::page::{Page, PageRequest};
 use crate::identity::Caller;
 
 /// How often a write that lost a race (or freed a lapsed seat first) is tried again.
@@ -173,21 +173,6 @@ impl Store {
         }
         Ok(TransactWriteItem::builder()
             .put(built(put.build())?)
-            .build())
-    }
-
-    /// The caller is an owner of the workspace (`AllOld`: absent means not a member).
-    fn owner_check(&self, slug: &Slug, user_id: &str) -> Result<TransactWriteItem, ApiError> {
-        let check = ConditionCheck::builder()
-            .table_name(&self.table)
-            .set_key(Some(keys::member(slug, user_id).to_map()))
-            .condition_expression("#role = :owner")
-            .expression_attribute_names("#role", "role")
-            .expression_attribute_values(":owner", s(Role::Owner.as_str()))
-            .return_values_on_condition_check_failure(all_old())
-            .build();
-        Ok(TransactWriteItem::builder()
-            .condition_check(built(check)?)
             .build())
     }
 
@@ -568,39 +553,12 @@ impl Store {
                 "only owners can see invitations",
             ));
         }
-        let partition = keys::workspace_partition(slug);
-        let mut query = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
-            .expression_attribute_values(":pk", s(&partition))
-            .expression_attribute_values(":prefix", s(keys::INVITATION_PREFIX))
-            .consistent_read(true)
-            .limit(page.limit);
-        if let Some(Cursor(sort_key)) = &page.cursor {
-            query = query.set_exclusive_start_key(Some(
-                keys::Key {
-                    pk: partition.clone(),
-                    sk: sort_key.clone(),
-                }
-                .to_map(),
-            ));
-        }
-        let output = query.send().await.map_err(|e| sdk_error("Query", e))?;
-        let next_cursor = output
-            .last_evaluated_key
-            .as_ref()
-            .and_then(|key| key.get("sk"))
-            .and_then(|sk| sk.as_s().ok())
-            .map(|sk| Cursor::encode(sk));
-        let items = output
-            .items
-            .unwrap_or_default()
-            .into_iter()
-            .map(from_item)
-            .collect::<Result<_, _>>()?;
-        Ok(Page { items, next_cursor })
+        self.query_page(
+            &keys::workspace_partition(slug),
+            keys::INVITATION_PREFIX,
+            page,
+        )
+        .await
     }
 
     /// I7: an owner cancels a pending invitation; its seat is free at once.

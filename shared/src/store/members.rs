@@ -15,7 +15,7 @@ use super::{
 };
 use crate::domain::{Role, Slug};
 use crate::error::ApiError;
-use crate::http::page::{Cursor, Page, PageRequest};
+use crate::http::page::{Page, PageRequest};
 use crate::identity::Caller;
 
 /// Reads that decide a write are retried this often when the write loses a race.
@@ -138,39 +138,8 @@ impl Store {
         page: &PageRequest,
     ) -> Result<MemberPage, ApiError> {
         self.workspace_for_member(slug, caller_id).await?;
-        let partition = keys::workspace_partition(slug);
-        let mut query = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
-            .expression_attribute_values(":pk", s(&partition))
-            .expression_attribute_values(":prefix", s(keys::MEMBER_PREFIX))
-            .consistent_read(true)
-            .limit(page.limit);
-        if let Some(Cursor(sort_key)) = &page.cursor {
-            query = query.set_exclusive_start_key(Some(
-                keys::Key {
-                    pk: partition.clone(),
-                    sk: sort_key.clone(),
-                }
-                .to_map(),
-            ));
-        }
-        let output = query.send().await.map_err(|e| sdk_error("Query", e))?;
-        let next_cursor = output
-            .last_evaluated_key
-            .as_ref()
-            .and_then(|key| key.get("sk"))
-            .and_then(|sk| sk.as_s().ok())
-            .map(|sk| Cursor::encode(sk));
-        let items = output
-            .items
-            .unwrap_or_default()
-            .into_iter()
-            .map(from_item)
-            .collect::<Result<_, _>>()?;
-        Ok(Page { items, next_cursor })
+        self.query_page(&keys::workspace_partition(slug), keys::MEMBER_PREFIX, page)
+            .await
     }
 
     /// R2/R3: an owner changes a member's role. Both copies of the membership change in one
@@ -204,19 +173,7 @@ impl Store {
 
             let mut actions = Vec::new();
             if target_id != caller_id {
-                actions.push(
-                    TransactWriteItem::builder()
-                        .condition_check(built(
-                            ConditionCheck::builder()
-                                .table_name(&self.table)
-                                .set_key(Some(keys::member(slug, caller_id).to_map()))
-                                .condition_expression("#role = :owner")
-                                .expression_attribute_names("#role", "role")
-                                .expression_attribute_values(":owner", s(Role::Owner.as_str()))
-                                .build(),
-                        )?)
-                        .build(),
-                );
+                actions.push(self.owner_check(slug, caller_id)?);
             }
             // The read role being current covers an owner demoting themselves: it is their
             // own item, still `owner`, that is checked.
@@ -324,19 +281,7 @@ impl Store {
 
             let mut actions = Vec::new();
             if !leaving {
-                actions.push(
-                    TransactWriteItem::builder()
-                        .condition_check(built(
-                            ConditionCheck::builder()
-                                .table_name(&self.table)
-                                .set_key(Some(keys::member(slug, caller_id).to_map()))
-                                .condition_expression("#role = :owner")
-                                .expression_attribute_names("#role", "role")
-                                .expression_attribute_values(":owner", s(Role::Owner.as_str()))
-                                .build(),
-                        )?)
-                        .build(),
-                );
+                actions.push(self.owner_check(slug, caller_id)?);
             }
             actions.push(
                 TransactWriteItem::builder()

@@ -21,11 +21,15 @@ mod workspaces;
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::types::{
+    AttributeValue, ConditionCheck, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
+};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::domain::{Role, Slug};
 use crate::error::ApiError;
+use crate::http::page::{Cursor, Page, PageRequest};
 
 pub use files::NewFile;
 pub use invitations::{Accepted, IssuedInvitation, NewInvitation, effective_status};
@@ -86,6 +90,67 @@ pub fn now_rfc3339() -> String {
 /// as text (assignments against removals).
 pub fn now_rfc3339_micros() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+impl Store {
+    /// A transaction action that holds only while `user_id` is an owner of the workspace (the
+    /// member item comes back on failure: missing means not a member, 404; else 403).
+    pub(crate) fn owner_check(
+        &self,
+        slug: &Slug,
+        user_id: &str,
+    ) -> Result<TransactWriteItem, ApiError> {
+        let check = ConditionCheck::builder()
+            .table_name(&self.table)
+            .set_key(Some(keys::member(slug, user_id).to_map()))
+            .condition_expression("#role = :owner")
+            .expression_attribute_names("#role", "role")
+            .expression_attribute_values(":owner", s(Role::Owner.as_str()))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .build()
+            .map_err(ApiError::internal)?;
+        Ok(TransactWriteItem::builder().condition_check(check).build())
+    }
+
+    /// One page of the items of `partition` whose sort key starts with `prefix`, read strongly
+    /// consistent, with the cursor of the next page (the sort key it stopped at).
+    pub(crate) async fn query_page<T: DeserializeOwned>(
+        &self,
+        partition: &str,
+        prefix: &str,
+        page: &PageRequest,
+    ) -> Result<Page<T>, ApiError> {
+        let mut query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+            .expression_attribute_values(":pk", s(partition))
+            .expression_attribute_values(":prefix", s(prefix))
+            .consistent_read(true)
+            .limit(page.limit);
+        if let Some(Cursor(sort_key)) = &page.cursor {
+            let start = keys::Key {
+                pk: partition.to_string(),
+                sk: sort_key.clone(),
+            };
+            query = query.set_exclusive_start_key(Some(start.to_map()));
+        }
+        let output = query.send().await.map_err(|e| sdk_error("Query", e))?;
+        let next_cursor = output
+            .last_evaluated_key
+            .as_ref()
+            .and_then(|key| key.get("sk"))
+            .and_then(|sk| sk.as_s().ok())
+            .map(|sk| Cursor::encode(sk));
+        let items = output
+            .items
+            .unwrap_or_default()
+            .into_iter()
+            .map(from_item)
+            .collect::<Result<_, _>>()?;
+        Ok(Page { items, next_cursor })
+    }
 }
 
 /// Turns any SDK error into a logged 500; the caller's problem never carries it.

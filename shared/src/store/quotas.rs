@@ -15,7 +15,7 @@ use super::transact::backoff;
 use super::{CancelReason, Item, Store, TxOutcome, from_item, keys, n, s, sdk_error};
 use crate::domain::{Plan, Resource, Role, Slug};
 use crate::error::ApiError;
-use crate::http::page::{Cursor, Page, PageRequest};
+use crate::http::page::{Page, PageRequest};
 
 /// Storage creates read the limit first (conditions cannot add); they retry when it moved.
 const SIZED_ATTEMPTS: u32 = 8;
@@ -413,39 +413,8 @@ impl Store {
         page: &PageRequest,
     ) -> Result<Page<T>, ApiError> {
         self.workspace_as(slug, user_id, need).await?;
-        let partition = keys::workspace_partition(slug);
-        let mut query = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
-            .expression_attribute_values(":pk", s(&partition))
-            .expression_attribute_values(":prefix", s(prefix))
-            .consistent_read(true)
-            .limit(page.limit);
-        if let Some(Cursor(sort_key)) = &page.cursor {
-            query = query.set_exclusive_start_key(Some(
-                keys::Key {
-                    pk: partition.clone(),
-                    sk: sort_key.clone(),
-                }
-                .to_map(),
-            ));
-        }
-        let output = query.send().await.map_err(|e| sdk_error("Query", e))?;
-        let next_cursor = output
-            .last_evaluated_key
-            .as_ref()
-            .and_then(|key| key.get("sk"))
-            .and_then(|sk| sk.as_s().ok())
-            .map(|sk| Cursor::encode(sk));
-        let items = output
-            .items
-            .unwrap_or_default()
-            .into_iter()
-            .map(from_item)
-            .collect::<Result<_, _>>()?;
-        Ok(Page { items, next_cursor })
+        self.query_page(&keys::workspace_partition(slug), prefix, page)
+            .await
     }
 
     /// Q2: the workspace's counters and limits, and its creator's plan (owners only).

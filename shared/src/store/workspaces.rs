@@ -16,7 +16,7 @@ use crate::domain::slug::SlugSource;
 use crate::domain::workspace::WorkspaceName;
 use crate::domain::{Plan, Resource, Role, Slug};
 use crate::error::ApiError;
-use crate::http::page::{Cursor, Page, PageRequest};
+use crate::http::page::{Page, PageRequest};
 use crate::identity::Caller;
 
 /// How many times creation is tried when a slug collides or the user's item moved under it.
@@ -301,37 +301,16 @@ impl Store {
         user_id: &str,
         page: &PageRequest,
     ) -> Result<Page<WorkspaceWithRole>, ApiError> {
-        let mut query = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
-            .expression_attribute_values(":pk", s(keys::user_partition(user_id)))
-            .expression_attribute_values(":prefix", s(keys::MEMBERSHIP_PREFIX))
-            .consistent_read(true)
-            .limit(page.limit);
-        if let Some(Cursor(sort_key)) = &page.cursor {
-            query = query.set_exclusive_start_key(Some(
-                keys::Key {
-                    pk: keys::user_partition(user_id),
-                    sk: sort_key.clone(),
-                }
-                .to_map(),
-            ));
-        }
-        let output = query.send().await.map_err(|e| sdk_error("Query", e))?;
-        let next_cursor = output
-            .last_evaluated_key
-            .as_ref()
-            .and_then(|key| key.get("sk"))
-            .and_then(|sk| sk.as_s().ok())
-            .map(|sk| Cursor::encode(sk));
-        let memberships: Vec<MembershipItem> = output
-            .items
-            .unwrap_or_default()
-            .into_iter()
-            .map(from_item)
-            .collect::<Result<_, _>>()?;
+        let Page {
+            items: memberships,
+            next_cursor,
+        } = self
+            .query_page::<MembershipItem>(
+                &keys::user_partition(user_id),
+                keys::MEMBERSHIP_PREFIX,
+                page,
+            )
+            .await?;
 
         let slugs: Vec<Slug> = memberships
             .iter()
@@ -447,13 +426,6 @@ impl Store {
             let read_version = workspace.version;
             workspace.version += 1;
 
-            let owner_check = ConditionCheck::builder()
-                .table_name(&self.table)
-                .set_key(Some(keys::member(slug, &caller.user_id).to_map()))
-                .condition_expression("#role = :owner")
-                .expression_attribute_names("#role", "role")
-                .expression_attribute_values(":owner", s(Role::Owner.as_str()))
-                .build();
             let write = Update::builder()
                 .table_name(&self.table)
                 .set_key(Some(keys::workspace(slug).to_map()))
@@ -467,9 +439,7 @@ impl Store {
                 .expression_attribute_values(":read", n(read_version))
                 .build();
             let actions = vec![
-                TransactWriteItem::builder()
-                    .condition_check(built(owner_check)?)
-                    .build(),
+                self.owner_check(slug, &caller.user_id)?,
                 TransactWriteItem::builder().update(built(write)?).build(),
             ];
             match self.transact(actions).await? {
