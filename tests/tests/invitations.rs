@@ -1361,3 +1361,28 @@ async fn i1_an_address_with_a_display_name_is_not_an_address() {
     }
     assert_eq!(seats(&api.app, &slug).await, 1, "no seat was taken");
 }
+
+#[tokio::test]
+async fn i11_the_links_of_a_deleted_workspace_name_nothing_at_once() {
+    let api = Api::new().await;
+    let (owner, slug) = workspace(&api).await;
+    let address = new_address("orphan");
+    let (_, token) = invite(&api, &owner, &slug, &address).await;
+    api.delete(&owner, &format!("/workspaces/{slug}"))
+        .await
+        .expect(204);
+    // Before the purge has run, the preview and both actions already find nothing.
+    api.send(None, "GET", &format!("/invitations/{token}"), None)
+        .await
+        .expect_problem(404, "not_found");
+    api.send(None, "POST", &format!("/invitations/{token}/decline"), None)
+        .await
+        .expect_problem(404, "not_found");
+    api.post(
+        &user_with_email(&address),
+        &format!("/invitations/{token}/accept"),
+        json!({}),
+    )
+    .await
+    .expect_problem(404, "not_found");
+}

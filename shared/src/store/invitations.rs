@@ -16,7 +16,9 @@
 //! once an invitation has left `pending`, so TTL deletion can never leak a seat.
 
 use aws_sdk_dynamodb::types::builders::UpdateBuilder;
-use aws_sdk_dynamodb::types::{ConditionCheck, Delete, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{
+    ConditionCheck, Delete, Get, Put, TransactGetItem, TransactWriteItem, Update,
+};
 
 use super::items::{InvitationItem, InviteeItem, MemberItem, MembershipItem, WorkspaceItem, kind};
 use super::transact::backoff;
@@ -288,14 +290,41 @@ impl Store {
         output.item.map(from_item).transpose()
     }
 
-    /// I4, I11: the invitation a token names, in one strongly consistent read. 404 for a
-    /// malformed or unknown token; 410 for a token a resend replaced.
+    /// I4, I11: the invitation a token names, in one strongly consistent read (the invitation
+    /// and its workspace together). 404 for a malformed or unknown token, or a deleted
+    /// workspace; 410 for a token a resend replaced.
     pub async fn invitation_by_token(&self, raw: &str) -> Result<InvitationItem, ApiError> {
         let token = InvitationToken::parse(raw).ok_or_else(unknown_invitation)?;
-        let invitation = self
-            .get_invitation(token.slug(), &token.invitation_id())
-            .await?
-            .ok_or_else(unknown_invitation)?;
+        let get = |key: keys::Key| -> Result<TransactGetItem, ApiError> {
+            let get = Get::builder()
+                .table_name(&self.table)
+                .set_key(Some(key.to_map()))
+                .build();
+            Ok(TransactGetItem::builder().get(built(get)?).build())
+        };
+        let output = self
+            .client
+            .transact_get_items()
+            .transact_items(get(keys::invitation(token.slug(), &token.invitation_id()))?)
+            .transact_items(get(keys::workspace(token.slug()))?)
+            .send()
+            .await
+            .map_err(|e| sdk_error("TransactGetItems", e))?;
+        let mut responses = output
+            .responses
+            .unwrap_or_default()
+            .into_iter()
+            .map(|r| r.item);
+        let (invitation, workspace) = (responses.next().flatten(), responses.next().flatten());
+        let workspace_live = match workspace {
+            Some(item) => from_item::<WorkspaceItem>(item)?.is_live(),
+            None => false,
+        };
+        let invitation: InvitationItem = from_item(
+            invitation
+                .filter(|_| workspace_live)
+                .ok_or_else(unknown_invitation)?,
+        )?;
         if !token.matches(&invitation.token_hash) {
             return Err(replaced());
         }
