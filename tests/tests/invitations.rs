@@ -672,11 +672,13 @@ async fn i8_resend_replaces_the_token_and_allows_five_sends_a_day() {
 
 #[tokio::test]
 async fn i8_resending_an_expired_invitation_takes_a_seat_again() {
-    let short = Api::with_app(app_with(config_with_invitation_ttl(2)).await);
+    // The seat-taker's invitation below must still be pending when the resend runs: a lifetime
+    // that a busy machine cannot outrun between two requests.
+    let short = Api::with_app(app_with(config_with_invitation_ttl(6)).await);
     let (owner, slug) = workspace(&short).await;
     let address = new_address("revived");
     let (id, _) = invite(&short, &owner, &slug, &address).await;
-    tokio::time::sleep(Duration::from_millis(2100)).await;
+    tokio::time::sleep(Duration::from_millis(6100)).await;
     // The lapsed seat goes to someone else first.
     let (other_id, _) = invite(&short, &owner, &slug, &new_address("seat-taker")).await;
     let uri = format!("/workspaces/{slug}/invitations/{id}/resend");

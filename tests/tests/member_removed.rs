@@ -162,7 +162,7 @@ async fn wait_until_unassigned(api: &Api, owner: &User, slug: &str, removed: &Us
     let uri = format!("/workspaces/{slug}/tickets?assignee={}", removed.id);
     eventually(
         "the removed member's tickets to be unassigned",
-        Duration::from_secs(60),
+        Duration::from_secs(180),
         || {
             let api = api.clone();
             let owner = owner.clone();

@@ -2,16 +2,14 @@
 //! touches both copies of the membership together and is conditioned on the caller's role
 //! and on the creator's protection (R3), so no race can leave a workspace without its owner.
 
-use aws_sdk_dynamodb::types::{
-    ConditionCheck, Delete, Get, Put, TransactGetItem, TransactWriteItem, Update,
-};
+use aws_sdk_dynamodb::types::{ConditionCheck, Delete, Put, TransactWriteItem, Update};
 
-use super::items::{MemberItem, MemberRemovalItem, WorkspaceItem, kind};
+use super::items::{MemberItem, MemberRemovalItem, kind};
 use super::transact::backoff;
 use super::workspaces::built;
 use super::{
-    Item, Store, TxOutcome, WorkspaceWithRole, from_item, keys, n, now_rfc3339_micros, s,
-    sdk_error, to_item,
+    Store, TxOutcome, WorkspaceWithRole, from_item, keys, n, now_rfc3339_micros, s, sdk_error,
+    to_item,
 };
 use crate::domain::{Role, Slug};
 use crate::error::ApiError;
@@ -44,59 +42,6 @@ fn too_many_races() -> ApiError {
 }
 
 impl Store {
-    /// The caller's view of the workspace (404 for non-members and deleted workspaces) and
-    /// one more item of it, in one strongly consistent round trip.
-    pub(crate) async fn workspace_and_item(
-        &self,
-        slug: &Slug,
-        user_id: &str,
-        other: &keys::Key,
-    ) -> Result<(WorkspaceWithRole, Option<Item>), ApiError> {
-        let get = |key: &keys::Key| -> Result<TransactGetItem, ApiError> {
-            Ok(TransactGetItem::builder()
-                .get(built(
-                    Get::builder()
-                        .table_name(&self.table)
-                        .set_key(Some(key.to_map()))
-                        .build(),
-                )?)
-                .build())
-        };
-        let output = self
-            .client
-            .transact_get_items()
-            .transact_items(get(&keys::member(slug, user_id))?)
-            .transact_items(get(&keys::workspace(slug))?)
-            .transact_items(get(other)?)
-            .send()
-            .await
-            .map_err(|e| sdk_error("TransactGetItems", e))?;
-        let mut responses = output
-            .responses
-            .unwrap_or_default()
-            .into_iter()
-            .map(|r| r.item);
-        let member = responses.next().flatten();
-        let workspace = responses.next().flatten();
-        let other = responses.next().flatten();
-        let (Some(member), Some(workspace)) = (member, workspace) else {
-            return Err(ApiError::workspace_not_found());
-        };
-        let member: MemberItem = from_item(member)?;
-        let workspace: WorkspaceItem = from_item(workspace)?;
-        if !workspace.is_live() {
-            return Err(ApiError::workspace_not_found());
-        }
-        Ok((
-            WorkspaceWithRole {
-                workspace,
-                role: member.role,
-                is_creator: member.is_creator,
-            },
-            other,
-        ))
-    }
-
     /// The caller's membership and the target member (`None`: not a member), read together.
     async fn caller_and_target(
         &self,
@@ -111,7 +56,7 @@ impl Store {
             return Ok((me, item));
         }
         let (me, target) = self
-            .workspace_and_item(slug, caller_id, &keys::member(slug, target_id))
+            .workspace_and_item(slug, caller_id, Some(&keys::member(slug, target_id)))
             .await?;
         Ok((me, target.map(from_item).transpose()?))
     }

@@ -5,14 +5,13 @@
 //! item always equal what the lists show, however many requests race.
 
 use aws_sdk_dynamodb::types::{
-    ConditionCheck, Delete, Get, Put, ReturnValuesOnConditionCheckFailure, TransactGetItem,
-    TransactWriteItem, Update,
+    ConditionCheck, Delete, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
 };
 use serde::de::DeserializeOwned;
 
 use super::items::{MemberItem, UserItem, WorkspaceItem, attr};
 use super::transact::backoff;
-use super::{CancelReason, Item, Store, TxOutcome, from_item, keys, n, s, sdk_error};
+use super::{CancelReason, Item, Store, TxOutcome, from_item, keys, n, s};
 use crate::domain::{Plan, Resource, Role, Slug};
 use crate::error::ApiError;
 use crate::http::page::{Page, PageRequest};
@@ -156,43 +155,8 @@ impl Store {
         need: Need,
         key: keys::Key,
     ) -> Result<Option<T>, ApiError> {
-        let get = |key: keys::Key| -> Result<TransactGetItem, ApiError> {
-            Ok(TransactGetItem::builder()
-                .get(built(
-                    Get::builder()
-                        .table_name(&self.table)
-                        .set_key(Some(key.to_map()))
-                        .build(),
-                )?)
-                .build())
-        };
-        let output = self
-            .client
-            .transact_get_items()
-            .transact_items(get(keys::member(slug, user_id))?)
-            .transact_items(get(keys::workspace(slug))?)
-            .transact_items(get(key)?)
-            .send()
-            .await
-            .map_err(|e| sdk_error("TransactGetItems", e))?;
-        let mut responses = output
-            .responses
-            .unwrap_or_default()
-            .into_iter()
-            .map(|r| r.item);
-        let (Some(Some(member)), Some(Some(workspace)), item) = (
-            responses.next(),
-            responses.next(),
-            responses.next().flatten(),
-        ) else {
-            return Err(ApiError::workspace_not_found());
-        };
-        let member: MemberItem = from_item(member)?;
-        let workspace: WorkspaceItem = from_item(workspace)?;
-        if !workspace.is_live() {
-            return Err(ApiError::workspace_not_found());
-        }
-        if need == Need::Owner && member.role != Role::Owner {
+        let (view, item) = self.workspace_and_item(slug, user_id, Some(&key)).await?;
+        if need == Need::Owner && view.role != Role::Owner {
             return Err(owner_only());
         }
         item.map(from_item).transpose()

@@ -209,7 +209,7 @@ impl Store {
         id: &TicketId,
     ) -> Result<TicketItem, ApiError> {
         let (_, ticket) = self
-            .workspace_and_item(slug, caller_id, &keys::ticket(slug, id))
+            .workspace_and_item(slug, caller_id, Some(&keys::ticket(slug, id)))
             .await?;
         ticket
             .map(from_item)

@@ -254,21 +254,33 @@ impl Store {
         slug: &Slug,
         user_id: &str,
     ) -> Result<WorkspaceWithRole, ApiError> {
-        let get = |key: keys::Key| -> Result<TransactGetItem, ApiError> {
-            Ok(TransactGetItem::builder()
-                .get(built(
-                    Get::builder()
-                        .table_name(&self.table)
-                        .set_key(Some(key.to_map()))
-                        .build(),
-                )?)
-                .build())
+        Ok(self.workspace_and_item(slug, user_id, None).await?.0)
+    }
+
+    /// The caller's view of the workspace (404 for non-members and deleted workspaces) and,
+    /// in the same strongly consistent round trip, one more item of it (`None`: not there).
+    pub(crate) async fn workspace_and_item(
+        &self,
+        slug: &Slug,
+        user_id: &str,
+        other: Option<&keys::Key>,
+    ) -> Result<(WorkspaceWithRole, Option<Item>), ApiError> {
+        let get = |key: &keys::Key| -> Result<TransactGetItem, ApiError> {
+            let get = Get::builder()
+                .table_name(&self.table)
+                .set_key(Some(key.to_map()))
+                .build();
+            Ok(TransactGetItem::builder().get(built(get)?).build())
         };
-        let output = self
+        let mut request = self
             .client
             .transact_get_items()
-            .transact_items(get(keys::member(slug, user_id))?)
-            .transact_items(get(keys::workspace(slug))?)
+            .transact_items(get(&keys::member(slug, user_id))?)
+            .transact_items(get(&keys::workspace(slug))?);
+        if let Some(other) = other {
+            request = request.transact_items(get(other)?);
+        }
+        let output = request
             .send()
             .await
             .map_err(|e| sdk_error("TransactGetItems", e))?;
@@ -277,8 +289,11 @@ impl Store {
             .unwrap_or_default()
             .into_iter()
             .map(|r| r.item);
-        let member = responses.next().flatten();
-        let workspace = responses.next().flatten();
+        let (member, workspace, other) = (
+            responses.next().flatten(),
+            responses.next().flatten(),
+            responses.next().flatten(),
+        );
         let (Some(member), Some(workspace)) = (member, workspace) else {
             return Err(ApiError::workspace_not_found());
         };
@@ -287,11 +302,12 @@ impl Store {
         if !workspace.is_live() {
             return Err(ApiError::workspace_not_found());
         }
-        Ok(WorkspaceWithRole {
+        let view = WorkspaceWithRole {
             workspace,
             role: member.role,
             is_creator: member.is_creator,
-        })
+        };
+        Ok((view, other))
     }
 
     /// W4: every workspace the user belongs to, from the user's own partition (strongly
