@@ -1388,3 +1388,30 @@ async fn i11_the_links_of_a_deleted_workspace_name_nothing_at_once() {
     .await
     .expect_problem(404, "not_found");
 }
+
+#[tokio::test]
+async fn q2_usage_stops_counting_an_invitation_once_it_has_lapsed() {
+    let short = Api::with_app(app_with(config_with_invitation_ttl(2)).await);
+    let (owner, slug) = workspace(&short).await;
+    invite(&short, &owner, &slug, &new_address("lapsing")).await;
+    let usage = format!("/workspaces/{slug}/usage");
+    assert_eq!(
+        short.get(&owner, &usage).await.expect(200)["members"]["used"],
+        2
+    );
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    // Nothing has flipped it yet, but usage agrees with the list, which shows it expired.
+    assert_eq!(
+        short.get(&owner, &usage).await.expect(200)["members"]["used"],
+        1
+    );
+    let list = short
+        .get(&owner, &format!("/workspaces/{slug}/invitations"))
+        .await;
+    assert_eq!(list.expect(200)["items"][0]["status"], "expired");
+    assert_eq!(
+        seats(&short.app, &slug).await,
+        2,
+        "the seat itself is freed lazily"
+    );
+}

@@ -479,6 +479,18 @@ impl Store {
         ))
     }
 
+    /// How many pending invitations of the workspace are past their expiry (each still holds
+    /// a seat until a transaction expires it).
+    pub(crate) async fn count_lapsed_invitations(&self, slug: &Slug) -> Result<usize, ApiError> {
+        let now = epoch_now();
+        let lapsed = self
+            .pending_invitations(slug, "expires_at_epoch <= :now", |q| {
+                q.expression_attribute_values(":now", n(now))
+            })
+            .await?;
+        Ok(lapsed.len())
+    }
+
     /// Expires every lapsed pending invitation of the workspace; how many it expired.
     pub async fn expire_lapsed_invitations(&self, slug: &Slug) -> Result<usize, ApiError> {
         let now = epoch_now();

@@ -88,6 +88,18 @@ fn owner_only() -> ApiError {
 pub struct Usage {
     pub plan: Plan,
     pub workspace: WorkspaceItem,
+    /// Seats that `members_used` still holds for pending invitations past their expiry (freed
+    /// by the next transaction that needs them; no longer in use).
+    pub lapsed_seats: u64,
+}
+
+impl Usage {
+    /// Members plus pending invitations that are still live: what the lists show.
+    pub fn members_used(&self) -> u64 {
+        self.workspace
+            .members_used
+            .saturating_sub(self.lapsed_seats)
+    }
 }
 
 fn built<T, E: std::fmt::Display>(result: Result<T, E>) -> Result<T, ApiError> {
@@ -384,11 +396,17 @@ impl Store {
     /// Q2: the workspace's counters and limits, and its creator's plan (owners only).
     pub async fn usage(&self, slug: &Slug, user_id: &str) -> Result<Usage, ApiError> {
         let workspace = self.workspace_as(slug, user_id, Need::Owner).await?;
-        let plan = self
-            .get_user(&workspace.creator_id)
-            .await?
-            .map(|user: UserItem| user.plan)
-            .unwrap_or_default();
-        Ok(Usage { plan, workspace })
+        // After the workspace item, never before: a seat freed in between is then counted once
+        // too many for a moment, never subtracted twice.
+        let (creator, lapsed_seats) = tokio::try_join!(
+            self.get_user(&workspace.creator_id),
+            self.count_lapsed_invitations(slug)
+        )?;
+        let plan = creator.map(|user: UserItem| user.plan).unwrap_or_default();
+        Ok(Usage {
+            plan,
+            workspace,
+            lapsed_seats: lapsed_seats as u64,
+        })
     }
 }
