@@ -16,11 +16,28 @@ use crate::error::ApiError;
 const CONFLICT_ATTEMPTS: u32 = 8;
 
 /// Why one action of a cancelled transaction failed (`None` code: it did not).
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct CancelReason {
     pub code: Option<String>,
     /// The item as it was, for a failed condition.
     pub item: Option<Item>,
+}
+
+/// Reasons end up in logs and internal errors: show the code and which attributes came back,
+/// never their values (emails, token hashes, webhook secrets).
+impl std::fmt::Debug for CancelReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut attributes: Vec<&str> = self
+            .item
+            .iter()
+            .flat_map(|item| item.keys().map(String::as_str))
+            .collect();
+        attributes.sort_unstable();
+        f.debug_struct("CancelReason")
+            .field("code", &self.code)
+            .field("item_attributes", &attributes)
+            .finish()
+    }
 }
 
 impl CancelReason {
@@ -96,4 +113,27 @@ pub(crate) async fn backoff(attempt: u32) {
     let base = 10u64 << attempt.min(6);
     let jitter = rand::rng().random_range(0..=base);
     tokio::time::sleep(Duration::from_millis(base + jitter)).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_dynamodb::types::AttributeValue;
+
+    #[test]
+    fn reasons_never_show_attribute_values() {
+        let reason = CancelReason {
+            code: Some("ConditionalCheckFailed".into()),
+            item: Some(Item::from([(
+                "email".to_string(),
+                AttributeValue::S("ada@example.com".into()),
+            )])),
+        };
+        let shown = format!("{reason:?}");
+        assert!(
+            shown.contains("ConditionalCheckFailed") && shown.contains("email"),
+            "{shown}"
+        );
+        assert!(!shown.contains("ada@example.com"), "{shown}");
+    }
 }
