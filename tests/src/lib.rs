@@ -405,10 +405,10 @@ pub async fn seed_member(
     use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
     use gopimi_workspaces::domain::Slug;
     use gopimi_workspaces::store::items::{MemberItem, MembershipItem, kind};
-    use gopimi_workspaces::store::{keys, n, now_rfc3339, to_item};
+    use gopimi_workspaces::store::{keys, n, to_item};
 
     let slug = Slug::parse(slug).expect("slug");
-    let now = now_rfc3339();
+    let now = gopimi_workspaces::store::now_rfc3339_micros();
     let member_key = keys::member(&slug, &user.id);
     let member = MemberItem {
         pk: member_key.pk,

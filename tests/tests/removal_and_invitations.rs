@@ -200,3 +200,178 @@ async fn m3_invitations_sent_after_rejoining_are_kept() {
         .await;
     assert_eq!(kept.expect(200)["status"], "pending");
 }
+
+#[tokio::test]
+async fn m3_invitations_racing_the_senders_removal_are_cancelled_too() {
+    let api = Api::new().await;
+    let (owner, slug) = business_workspace(&api).await;
+    let sender = User::new();
+    seed_member(&api.app, &slug, &sender, Role::Owner).await;
+    let uri = format!("/workspaces/{slug}/invitations");
+    let invites = (0..6).map(|i| {
+        let (api, sender, uri) = (api.clone(), sender.clone(), uri.clone());
+        async move {
+            let email = address(&format!("race{i}"));
+            let answer = api
+                .post(&sender, &uri, json!({"email": email, "role": "owner"}))
+                .await;
+            (answer.status, email)
+        }
+    });
+    let removal_uri = format!("/workspaces/{slug}/members/{}", sender.id);
+    let removal = api.delete(&owner, &removal_uri);
+    let (sent, removed) = futures::join!(futures::future::join_all(invites), removal);
+    removed.expect(204);
+    let committed: Vec<String> = sent
+        .into_iter()
+        .filter(|(status, _)| *status == 201)
+        .map(|(_, email)| email)
+        .collect();
+
+    // Whatever got in before the removal is cancelled once the consumer has run: only the
+    // owner's seat is left, and no link of theirs can be accepted.
+    let (check, owner_check, slug_check) = (api.clone(), owner.clone(), slug.clone());
+    eventually(
+        "every invitation of the removed sender to be cancelled",
+        Duration::from_secs(30),
+        || {
+            let (api, owner, slug) = (check.clone(), owner_check.clone(), slug_check.clone());
+            async move { (seats_used(&api, &owner, &slug).await == 1).then_some(()) }
+        },
+    )
+    .await;
+    for email in committed {
+        let token = link_token(emails_to(&email).await.last().expect("an invitation email"));
+        api.post(
+            &user_with_email(&email),
+            &format!("/invitations/{token}/accept"),
+            json!({}),
+        )
+        .await
+        .expect_problem(410, "invitation_cancelled");
+    }
+}
+
+#[tokio::test]
+async fn m2_tickets_assigned_while_the_assignee_is_removed_end_up_unassigned() {
+    let api = Api::new().await;
+    let (owner, slug) = business_workspace(&api).await;
+    let member = User::new();
+    seed_member(&api.app, &slug, &member, Role::Member).await;
+    let tickets_uri = format!("/workspaces/{slug}/tickets");
+    let mut ids = Vec::new();
+    for i in 0..6 {
+        let ticket = api
+            .post(
+                &owner,
+                &tickets_uri,
+                json!({"subject": format!("Ticket {i}")}),
+            )
+            .await;
+        ids.push(ticket.expect(201)["id"].as_str().unwrap().to_string());
+    }
+    let assignments = ids.iter().map(|id| {
+        let (api, owner, uri) = (api.clone(), owner.clone(), format!("{tickets_uri}/{id}"));
+        let assignee = member.id.clone();
+        async move {
+            api.patch(&owner, &uri, json!({"assignee_id": assignee}))
+                .await
+                .status
+        }
+    });
+    let removal_uri = format!("/workspaces/{slug}/members/{}", member.id);
+    let removal = api.delete(&owner, &removal_uri);
+    let (_, removed) = futures::join!(futures::future::join_all(assignments), removal);
+    removed.expect(204);
+
+    let (check, owner_check) = (api.clone(), owner.clone());
+    let assigned_uri = format!("{tickets_uri}?assignee={}", member.id);
+    eventually(
+        "no ticket left assigned to the removed member",
+        Duration::from_secs(30),
+        || {
+            let (api, owner, uri) = (check.clone(), owner_check.clone(), assigned_uri.clone());
+            async move {
+                let page = api.get(&owner, &uri).await;
+                (page.expect(200)["items"].as_array().unwrap().is_empty()).then_some(())
+            }
+        },
+    )
+    .await;
+    let unassigned = api
+        .get(&owner, &format!("{tickets_uri}?unassigned=true"))
+        .await;
+    assert_eq!(unassigned.expect(200)["items"].as_array().unwrap().len(), 6);
+}
+
+/// The removal's time is stamped before its transaction commits, and so are the requests
+/// racing it: an invitation or assignment that committed just before the removal may carry a
+/// later time. Simulated exactly: the membership is gone, and the removal record handed to
+/// the consumer carries a time earlier than both.
+#[tokio::test]
+async fn m2_m3_what_committed_before_the_removal_goes_whatever_its_time_stamp() {
+    use gopimi_workspaces::domain::Slug;
+    use gopimi_workspaces::store::items::{MemberRemovalItem, kind};
+    use gopimi_workspaces::store::keys;
+
+    let api = Api::new().await;
+    let (owner, slug) = business_workspace(&api).await;
+    let sender = User::new();
+    seed_member(&api.app, &slug, &sender, Role::Owner).await;
+    let invited = address("stamped-late");
+    let token = invite(&api, &sender, &slug, &invited).await;
+    let ticket = api
+        .post(
+            &owner,
+            &format!("/workspaces/{slug}/tickets"),
+            json!({"subject": "Racing", "assignee_id": sender.id}),
+        )
+        .await;
+    let ticket_id = ticket.expect(201)["id"].as_str().unwrap().to_string();
+
+    // The removal committed: both copies of the membership are gone (no removal record is
+    // written to the table, so only this test delivers it).
+    let slug_value = Slug::parse(&slug).unwrap();
+    for key in [
+        keys::member(&slug_value, &sender.id),
+        keys::membership(&sender.id, &slug_value),
+    ] {
+        api.app
+            .store
+            .client()
+            .delete_item()
+            .table_name(api.app.store.table())
+            .set_key(Some(key.to_map()))
+            .send()
+            .await
+            .unwrap();
+    }
+    let removed_at = "2000-01-01T00:00:00.000000Z".to_string();
+    let record_key = keys::removal(&slug_value, &sender.id, &removed_at);
+    let removal = MemberRemovalItem {
+        pk: record_key.pk,
+        sk: record_key.sk,
+        kind: kind::MEMBER_REMOVAL.into(),
+        slug: slug.clone(),
+        user_id: sender.id.clone(),
+        role: Role::Owner,
+        removed_by: owner.id.clone(),
+        removed_at,
+        expire_at: 0,
+    };
+    let event: aws_lambda_events::event::dynamodb::Event =
+        serde_json::from_value(json!({ "Records": [gopimi_tests::insert_record(&removal, "1")] }))
+            .unwrap();
+    let consumer = gopimi_workspaces::events::consumer("member-removed").unwrap();
+    let response = gopimi_workspaces::events::handle_batch(&api.app, consumer, &event).await;
+    assert!(response.batch_item_failures.is_empty());
+
+    let preview = api
+        .send(None, "GET", &format!("/invitations/{token}"), None)
+        .await;
+    assert_eq!(preview.expect(200)["status"], "cancelled");
+    let ticket = api
+        .get(&owner, &format!("/workspaces/{slug}/tickets/{ticket_id}"))
+        .await;
+    assert!(ticket.expect(200)["assignee_id"].is_null());
+}

@@ -652,9 +652,8 @@ impl Store {
     }
 
     /// M3: cancels every pending invitation `inviter_id` sent in the workspace up to
-    /// `sent_until` (RFC 3339 with microseconds: the removal's time, so invitations sent after
-    /// a rejoin stay), each freeing its seat. Safe to run again; returns how many this run
-    /// cancelled.
+    /// `sent_until` (RFC 3339 with microseconds; invitations sent after a rejoin stay), each
+    /// freeing its seat. Safe to run again; returns how many this run cancelled.
     pub async fn cancel_invitations_sent_by(
         &self,
         slug: &Slug,
@@ -750,7 +749,8 @@ impl Store {
                 "this invitation was sent to another email address",
             ));
         }
-        let joined_at = rfc3339(now);
+        // Microseconds: the member-removed consumer compares it with assignment times.
+        let joined_at = super::now_rfc3339_micros();
         let member_key = keys::member(&slug, &caller.user_id);
         let member = MemberItem {
             pk: member_key.pk,

@@ -42,6 +42,20 @@ fn too_many_races() -> ApiError {
 }
 
 impl Store {
+    /// The member item of `user_id`, read strongly consistent (`None`: not a member).
+    pub async fn member(&self, slug: &Slug, user_id: &str) -> Result<Option<MemberItem>, ApiError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(keys::member(slug, user_id).to_map()))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| super::sdk_error("GetItem", e))?;
+        output.item.map(from_item).transpose()
+    }
+
     /// The caller's membership and the target member (`None`: not a member), read together.
     async fn caller_and_target(
         &self,

@@ -416,11 +416,10 @@ impl Store {
     }
 
     /// M2 (the `member-removed` consumer): unassigns every ticket of the workspace that was
-    /// assigned to `user_id` before `removed_at`, page by page. Each ticket is one
-    /// conditional update that changes nothing but the assignment, so running this twice,
-    /// or again after a crash half-way, is harmless; tickets assigned after the removal
-    /// (the user rejoined) and tickets deleted meanwhile are left alone. Returns how many
-    /// tickets it unassigned.
+    /// assigned to `user_id` up to `until` (RFC 3339, microseconds), page by page. Each ticket
+    /// is one conditional update that changes nothing but the assignment, so running this
+    /// twice, or again after a crash half-way, is harmless; tickets assigned later (the user
+    /// rejoined) and tickets deleted meanwhile are left alone. Returns how many it unassigned.
     pub async fn unassign_removed_member(
         &self,
         slug: &Slug,

@@ -91,6 +91,8 @@ impl Store {
             }
             let slug = slugs.next_slug();
             let now = now_rfc3339();
+            // Microseconds: the member-removed consumer compares it with assignment times.
+            let joined_at = super::now_rfc3339_micros();
             let workspace = WorkspaceItem {
                 pk: keys::workspace(&slug).pk,
                 sk: keys::META.into(),
@@ -120,7 +122,7 @@ impl Store {
                 user_id: caller.user_id.clone(),
                 email: caller.email.as_ref().map(|e| e.to_string()),
                 role: Role::Owner,
-                joined_at: now.clone(),
+                joined_at: joined_at.clone(),
                 is_creator: true,
             };
             let membership_key = keys::membership(&caller.user_id, &slug);
@@ -131,7 +133,7 @@ impl Store {
                 slug: slug.to_string(),
                 user_id: caller.user_id.clone(),
                 role: Role::Owner,
-                joined_at: now,
+                joined_at,
                 is_creator: true,
             };
 
