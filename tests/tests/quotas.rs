@@ -898,6 +898,11 @@ async fn q3_only_operators_change_plans_and_limits_and_bad_input_changes_nothing
     api.put(&operator, &long, json!({"plan": "pro"}))
         .await
         .expect_problem(400, "invalid_user_id");
+    // `me` is an alias for the caller elsewhere; here it would name a user called "me".
+    api.put(&operator, "/admin/users/me/plan", json!({"plan": "pro"}))
+        .await
+        .expect_problem(400, "invalid_user_id");
+    assert!(raw_item(&api.app, "USER#me", "PROFILE").await.is_none());
     assert!(
         raw_item(&api.app, &format!("USER#{}", target.id), "PROFILE")
             .await

@@ -97,6 +97,9 @@ impl WebhookUrl {
         if url.fragment().is_some() {
             return Err("url must not have a fragment".into());
         }
+        if url.port() == Some(0) {
+            return Err("url must not name port 0".into());
+        }
         match url.host() {
             None => return Err("url must name a host".into()),
             Some(Host::Domain(domain)) => {
@@ -202,6 +205,7 @@ mod tests {
             "https://[fe80::1]/",
             "https://[::ffff:127.0.0.1]/",
             "https://hooks.example.com/#frag",
+            "https://hooks.example.com:0/",
             "",
         ] {
             assert!(WebhookUrl::parse(bad).is_err(), "{bad:?} was accepted");

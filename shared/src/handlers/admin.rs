@@ -47,7 +47,8 @@ fn operator_user_id(call: &Call) -> Result<String, ApiError> {
         ));
     }
     let user_id = call.path("user_id")?.trim();
-    if !valid_user_id(user_id) {
+    // `me` is an alias elsewhere (members); an operator naming it here surely meant a person.
+    if !valid_user_id(user_id) || user_id == "me" {
         return Err(ApiError::bad_request(
             "invalid_user_id",
             "user_id is not a valid user id",
