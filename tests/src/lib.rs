@@ -404,34 +404,12 @@ pub async fn seed_member(
 ) {
     use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
     use gopimi_workspaces::domain::Slug;
-    use gopimi_workspaces::store::items::{MemberItem, MembershipItem, kind};
-    use gopimi_workspaces::store::{keys, n, to_item};
+    use gopimi_workspaces::store::items::kind;
+    use gopimi_workspaces::store::{keys, membership_items, n, to_item};
 
     let slug = Slug::parse(slug).expect("slug");
-    let now = gopimi_workspaces::store::now_rfc3339_micros();
-    let member_key = keys::member(&slug, &user.id);
-    let member = MemberItem {
-        pk: member_key.pk,
-        sk: member_key.sk,
-        kind: kind::MEMBER.into(),
-        slug: slug.to_string(),
-        user_id: user.id.clone(),
-        email: Some(user.email.clone()),
-        role,
-        joined_at: now.clone(),
-        is_creator: false,
-    };
-    let membership_key = keys::membership(&user.id, &slug);
-    let membership = MembershipItem {
-        pk: membership_key.pk,
-        sk: membership_key.sk,
-        kind: kind::MEMBERSHIP.into(),
-        slug: slug.to_string(),
-        user_id: user.id.clone(),
-        role,
-        joined_at: now,
-        is_creator: false,
-    };
+    let (member, membership) =
+        membership_items(&slug, &user.id, Some(user.email.clone()), role, false);
     let table = app.store.table();
     let put = |item| {
         TransactWriteItem::builder()

@@ -20,9 +20,9 @@ use aws_sdk_dynamodb::types::{
     ConditionCheck, Delete, Get, Put, TransactGetItem, TransactWriteItem, Update,
 };
 
-use super::items::{InvitationItem, InviteeItem, MemberItem, MembershipItem, WorkspaceItem, kind};
+use super::items::{InvitationItem, InviteeItem, WorkspaceItem, kind};
 use super::transact::backoff;
-use super::workspaces::{all_old, built, member_email_item};
+use super::workspaces::{all_old, built, member_email_item, membership_items};
 use super::{Item, Store, TxOutcome, from_item, keys, n, s, sdk_error, to_item};
 use crate::domain::invitation::{recent_sends, send_retry_after};
 use crate::domain::{
@@ -749,31 +749,13 @@ impl Store {
                 "this invitation was sent to another email address",
             ));
         }
-        // Microseconds: the member-removed consumer compares it with assignment times.
-        let joined_at = super::now_rfc3339_micros();
-        let member_key = keys::member(&slug, &caller.user_id);
-        let member = MemberItem {
-            pk: member_key.pk,
-            sk: member_key.sk,
-            kind: kind::MEMBER.into(),
-            slug: slug.to_string(),
-            user_id: caller.user_id.clone(),
-            email: Some(invitation.email.clone()),
-            role: invitation.role,
-            joined_at: joined_at.clone(),
-            is_creator: false,
-        };
-        let membership_key = keys::membership(&caller.user_id, &slug);
-        let membership = MembershipItem {
-            pk: membership_key.pk,
-            sk: membership_key.sk,
-            kind: kind::MEMBERSHIP.into(),
-            slug: slug.to_string(),
-            user_id: caller.user_id.clone(),
-            role: invitation.role,
-            joined_at,
-            is_creator: false,
-        };
+        let (member, membership) = membership_items(
+            &slug,
+            &caller.user_id,
+            Some(invitation.email.clone()),
+            invitation.role,
+            false,
+        );
         let flip = self
             .leave_pending(
                 &slug,

@@ -39,7 +39,7 @@ pub use quotas::Usage;
 pub use tickets::{NewTicket, TicketFilter, TicketPatch};
 pub use transact::{CancelReason, TxOutcome};
 pub use webhooks::NewWebhook;
-pub use workspaces::{NewWorkspace, WorkspacePatch, WorkspaceWithRole};
+pub use workspaces::{NewWorkspace, WorkspacePatch, WorkspaceWithRole, membership_items};
 
 /// A DynamoDB item as the SDK sees it.
 pub type Item = HashMap<String, AttributeValue>;

@@ -46,6 +46,43 @@ pub struct WorkspaceWithRole {
 }
 
 /// The marker that makes an address a member's (I2).
+/// Both copies of a new membership (the workspace's member item and the user's own copy),
+/// joined now. Joined-at is stamped to the microsecond: the member-removed consumer compares
+/// it with assignment and invitation times.
+pub fn membership_items(
+    slug: &Slug,
+    user_id: &str,
+    email: Option<String>,
+    role: Role,
+    is_creator: bool,
+) -> (MemberItem, MembershipItem) {
+    let joined_at = super::now_rfc3339_micros();
+    let member_key = keys::member(slug, user_id);
+    let member = MemberItem {
+        pk: member_key.pk,
+        sk: member_key.sk,
+        kind: kind::MEMBER.into(),
+        slug: slug.to_string(),
+        user_id: user_id.to_string(),
+        email,
+        role,
+        joined_at: joined_at.clone(),
+        is_creator,
+    };
+    let membership_key = keys::membership(user_id, slug);
+    let membership = MembershipItem {
+        pk: membership_key.pk,
+        sk: membership_key.sk,
+        kind: kind::MEMBERSHIP.into(),
+        slug: slug.to_string(),
+        user_id: user_id.to_string(),
+        role,
+        joined_at,
+        is_creator,
+    };
+    (member, membership)
+}
+
 pub(crate) fn member_email_item(slug: &Slug, email: &str, user_id: &str) -> MemberEmailItem {
     let key = keys::member_email(slug, email);
     MemberEmailItem {
@@ -91,8 +128,6 @@ impl Store {
             }
             let slug = slugs.next_slug();
             let now = now_rfc3339();
-            // Microseconds: the member-removed consumer compares it with assignment times.
-            let joined_at = super::now_rfc3339_micros();
             let workspace = WorkspaceItem {
                 pk: keys::workspace(&slug).pk,
                 sk: keys::META.into(),
@@ -113,29 +148,13 @@ impl Store {
                 webhooks_used: 0,
                 webhooks_limit: limits.webhooks,
             };
-            let member_key = keys::member(&slug, &caller.user_id);
-            let member = MemberItem {
-                pk: member_key.pk,
-                sk: member_key.sk,
-                kind: kind::MEMBER.into(),
-                slug: slug.to_string(),
-                user_id: caller.user_id.clone(),
-                email: caller.email.as_ref().map(|e| e.to_string()),
-                role: Role::Owner,
-                joined_at: joined_at.clone(),
-                is_creator: true,
-            };
-            let membership_key = keys::membership(&caller.user_id, &slug);
-            let membership = MembershipItem {
-                pk: membership_key.pk,
-                sk: membership_key.sk,
-                kind: kind::MEMBERSHIP.into(),
-                slug: slug.to_string(),
-                user_id: caller.user_id.clone(),
-                role: Role::Owner,
-                joined_at,
-                is_creator: true,
-            };
+            let (member, membership) = membership_items(
+                &slug,
+                &caller.user_id,
+                caller.email.as_ref().map(|e| e.to_string()),
+                Role::Owner,
+                true,
+            );
 
             let mut count_creation = Update::builder()
                 .table_name(&self.table)
